@@ -1,0 +1,194 @@
+//! Typed settings, read once from environment variables (and an optional `KEY=VALUE` file named
+//! by `LIAISON_CONFIG`), then passed by value. Every option is listed in docs/OPERATIONS.md.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub database_url: String,
+    pub bind: String,
+    pub base_url: String,
+    pub smtp_url: Option<String>,
+    pub mail_dir: PathBuf,
+    pub mail_from: String,
+    /// When `None`, a key is generated and kept in the database (app_settings).
+    pub secret_key: Option<String>,
+    pub body_limit_bytes: usize,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub login_link_ttl: Duration,
+    pub token_default_days: i64,
+    pub db_pool_size: u32,
+    pub signin_max_failures: u32,
+    pub signin_window: Duration,
+    pub template_dir: Option<PathBuf>,
+    pub log_json: bool,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            database_url: "liaison.db".into(),
+            bind: "127.0.0.1:8080".into(),
+            base_url: "http://127.0.0.1:8080".into(),
+            smtp_url: None,
+            mail_dir: PathBuf::from("mail"),
+            mail_from: "Liaison <liaison@localhost>".into(),
+            secret_key: None,
+            body_limit_bytes: 1024 * 1024,
+            session_idle: Duration::from_secs(30 * 60),
+            session_absolute: Duration::from_secs(12 * 3600),
+            login_link_ttl: Duration::from_secs(15 * 60),
+            token_default_days: 90,
+            db_pool_size: 8,
+            signin_max_failures: 5,
+            signin_window: Duration::from_secs(15 * 60),
+            template_dir: None,
+            log_json: false,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("invalid setting {name}: {message}")]
+pub struct ConfigError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl Settings {
+    /// Environment variables win over the `LIAISON_CONFIG` file, which wins over defaults.
+    pub fn from_env() -> Result<Settings, ConfigError> {
+        let mut values: HashMap<String, String> = HashMap::new();
+        if let Ok(path) = std::env::var("LIAISON_CONFIG") {
+            let text = std::fs::read_to_string(&path).map_err(|e| ConfigError {
+                name: "LIAISON_CONFIG",
+                message: format!("cannot read {path}: {e}"),
+            })?;
+            values.extend(parse_env_file(&text));
+        }
+        values.extend(std::env::vars());
+        Settings::from_lookup(|key| values.get(key).cloned())
+    }
+
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Settings, ConfigError> {
+        let defaults = Settings::default();
+        let get = |key: &str| lookup(key).filter(|v| !v.trim().is_empty());
+        let bind = get("LIAISON_BIND").unwrap_or(defaults.bind);
+        let base_url = get("LIAISON_BASE_URL")
+            .unwrap_or_else(|| format!("http://{bind}"))
+            .trim_end_matches('/')
+            .to_string();
+        Ok(Settings {
+            database_url: get("DATABASE_URL").unwrap_or(defaults.database_url),
+            base_url,
+            bind,
+            smtp_url: get("LIAISON_SMTP_URL"),
+            mail_dir: get("LIAISON_MAIL_DIR")
+                .map(PathBuf::from)
+                .unwrap_or(defaults.mail_dir),
+            mail_from: get("LIAISON_MAIL_FROM").unwrap_or(defaults.mail_from),
+            secret_key: get("LIAISON_SECRET_KEY"),
+            body_limit_bytes: number(&get, "LIAISON_BODY_LIMIT_BYTES", defaults.body_limit_bytes)?,
+            session_idle: minutes(&get, "LIAISON_SESSION_IDLE_MINUTES", defaults.session_idle)?,
+            session_absolute: minutes(
+                &get,
+                "LIAISON_SESSION_ABSOLUTE_MINUTES",
+                defaults.session_absolute,
+            )?,
+            login_link_ttl: minutes(&get, "LIAISON_LOGIN_LINK_MINUTES", defaults.login_link_ttl)?,
+            token_default_days: number(&get, "LIAISON_TOKEN_DAYS", defaults.token_default_days)?,
+            db_pool_size: number(&get, "LIAISON_DB_POOL_SIZE", defaults.db_pool_size)?,
+            signin_max_failures: number(
+                &get,
+                "LIAISON_SIGNIN_MAX_FAILURES",
+                defaults.signin_max_failures,
+            )?,
+            signin_window: minutes(
+                &get,
+                "LIAISON_SIGNIN_WINDOW_MINUTES",
+                defaults.signin_window,
+            )?,
+            template_dir: get("LIAISON_TEMPLATE_DIR").map(PathBuf::from),
+            log_json: get("LIAISON_LOG_FORMAT").is_some_and(|v| v == "json"),
+        })
+    }
+
+    /// Cookies get `Secure` when the service is reached over https.
+    pub fn cookies_secure(&self) -> bool {
+        self.base_url.starts_with("https://")
+    }
+}
+
+fn number<T: std::str::FromStr>(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, ConfigError> {
+    match get(name) {
+        None => Ok(default),
+        Some(text) => text.trim().parse().map_err(|_| ConfigError {
+            name,
+            message: format!("{text:?} is not a number"),
+        }),
+    }
+}
+
+fn minutes(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    let default_minutes = default.as_secs() / 60;
+    number(get, name, default_minutes).map(|m| Duration::from_secs(m * 60))
+}
+
+/// `KEY=VALUE` lines; `#` starts a comment; surrounding quotes are removed.
+pub fn parse_env_file(text: &str) -> Vec<(String, String)> {
+    text.lines()
+        .map(str::trim)
+        .filter(|line| !line.is_empty() && !line.starts_with('#'))
+        .filter_map(|line| line.split_once('='))
+        .map(|(k, v)| {
+            let v = v.trim();
+            let v = v
+                .strip_prefix('"')
+                .and_then(|v| v.strip_suffix('"'))
+                .unwrap_or(v);
+            (k.trim().to_string(), v.to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let settings = Settings::from_lookup(|_| None).unwrap_or_default();
+        assert_eq!(settings.database_url, "liaison.db");
+        assert_eq!(settings.bind, "127.0.0.1:8080");
+        assert_eq!(settings.base_url, "http://127.0.0.1:8080");
+        assert_eq!(settings.mail_dir, PathBuf::from("mail"));
+        assert!(settings.smtp_url.is_none());
+    }
+
+    #[test]
+    fn a_bad_number_names_the_setting() {
+        let error =
+            Settings::from_lookup(|k| (k == "LIAISON_DB_POOL_SIZE").then(|| "many".to_string()))
+                .err();
+        assert_eq!(error.map(|e| e.name), Some("LIAISON_DB_POOL_SIZE"));
+    }
+
+    #[test]
+    fn env_file_lines_are_parsed() {
+        let parsed =
+            parse_env_file("# c\nDATABASE_URL=\"postgres://x\"\n\nLIAISON_BIND = 0.0.0.0:1\n");
+        assert_eq!(parsed[0], ("DATABASE_URL".into(), "postgres://x".into()));
+        assert_eq!(parsed[1], ("LIAISON_BIND".into(), "0.0.0.0:1".into()));
+    }
+}

@@ -1,0 +1,168 @@
+//! Hand-written schema shared by both backends: ids are UUID text, times are UTC `Timestamp`.
+
+diesel::table! {
+    app_settings (key) {
+        key -> Text,
+        value -> Text,
+    }
+}
+
+diesel::table! {
+    organizations (id) {
+        id -> Text,
+        name -> Text,
+        kind -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Text,
+        email -> Text,
+        display_name -> Text,
+        role -> Text,
+        lang -> Text,
+        password_hash -> Nullable<Text>,
+        active -> Bool,
+        email_verified_at -> Nullable<Timestamp>,
+        organization_id -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    api_tokens (id) {
+        id -> Text,
+        user_id -> Nullable<Text>,
+        organization_id -> Nullable<Text>,
+        name -> Text,
+        token_prefix -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        revoked_at -> Nullable<Timestamp>,
+        last_used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    login_links (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        expires_at -> Timestamp,
+        used_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    sessions (id) {
+        id -> Text,
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+        last_seen_at -> Timestamp,
+        ended_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    audit_log (seq) {
+        seq -> BigInt,
+        at -> Timestamp,
+        actor_id -> Nullable<Text>,
+        actor_role -> Nullable<Text>,
+        action -> Text,
+        entity_type -> Text,
+        entity_id -> Text,
+        before_json -> Nullable<Text>,
+        after_json -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        prev_hash -> Text,
+        hash -> Text,
+    }
+}
+
+diesel::table! {
+    idempotency_keys (user_id, idempotency_key) {
+        user_id -> Text,
+        idempotency_key -> Text,
+        request_fingerprint -> Text,
+        response_status -> Integer,
+        response_body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    proposals (id) {
+        id -> Text,
+        reference -> Nullable<Text>,
+        status -> Text,
+        owner_id -> Text,
+        title -> Text,
+        product -> Text,
+        therapeutic_area -> Text,
+        content -> Text,
+        round -> Integer,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    proposal_rounds (proposal_id, round) {
+        proposal_id -> Text,
+        round -> Integer,
+        content -> Text,
+        submitted_at -> Timestamp,
+        submitted_by -> Text,
+    }
+}
+
+diesel::table! {
+    proposal_events (id) {
+        id -> Text,
+        proposal_id -> Text,
+        action -> Text,
+        from_status -> Text,
+        to_status -> Text,
+        actor_id -> Text,
+        reason -> Nullable<Text>,
+        at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    reference_counters (year) {
+        year -> Integer,
+        last_value -> Integer,
+    }
+}
+
+diesel::joinable!(users -> organizations (organization_id));
+diesel::joinable!(sessions -> users (user_id));
+diesel::joinable!(login_links -> users (user_id));
+diesel::joinable!(proposals -> users (owner_id));
+diesel::joinable!(proposal_rounds -> proposals (proposal_id));
+diesel::joinable!(proposal_events -> proposals (proposal_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    app_settings,
+    organizations,
+    users,
+    api_tokens,
+    login_links,
+    sessions,
+    audit_log,
+    idempotency_keys,
+    proposals,
+    proposal_rounds,
+    proposal_events,
+    reference_counters,
+);

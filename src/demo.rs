@@ -1,0 +1,257 @@
+//! `liaison demo`: a small, realistic bilingual programme for a first look.
+
+use anyhow::anyhow;
+use chrono::NaiveDate;
+
+use crate::auth::Principal;
+use crate::auth::password;
+use crate::config::Settings;
+use crate::db::{self, DbConnection};
+use crate::domain::identifiers::Registry;
+use crate::domain::lifecycle::Action;
+use crate::domain::proposal::{
+    BudgetItem, CoInvestigator, Independence, PrincipalInvestigator, ProposalContent,
+    RequestedSupport, StudyType,
+};
+use crate::domain::{Lang, Role};
+use crate::error::AppError;
+use crate::store::audit::Actor;
+use crate::store::users;
+use crate::workflows::proposals as workflow;
+use crate::workflows::users::{self as user_workflows, CreateUser};
+
+pub const DEMO_PASSWORD: &str = "liaison-demo-2026";
+
+const PEOPLE: &[(&str, &str, Role, Lang)] = &[
+    (
+        "admin@demo.liaison.test",
+        "管理者 佐々木",
+        Role::Admin,
+        Lang::Ja,
+    ),
+    (
+        "chair@demo.liaison.test",
+        "委員長 高橋 誠",
+        Role::Chair,
+        Lang::Ja,
+    ),
+    (
+        "reviewer1@demo.liaison.test",
+        "審査員 伊藤 久美子",
+        Role::Reviewer,
+        Lang::Ja,
+    ),
+    (
+        "reviewer2@demo.liaison.test",
+        "Dr. Emily Carter",
+        Role::Reviewer,
+        Lang::En,
+    ),
+    (
+        "msl@demo.liaison.test",
+        "MSL 田中 美咲",
+        Role::Msl,
+        Lang::Ja,
+    ),
+    (
+        "yamada@demo.liaison.test",
+        "山田 太郎",
+        Role::Investigator,
+        Lang::Ja,
+    ),
+    (
+        "suzuki@demo.liaison.test",
+        "鈴木 花子",
+        Role::Investigator,
+        Lang::Ja,
+    ),
+    (
+        "okafor@demo.liaison.test",
+        "Dr. Chidi Okafor",
+        Role::Investigator,
+        Lang::En,
+    ),
+];
+
+fn proposal(
+    title: &str,
+    area: &str,
+    pi: &PrincipalInvestigator,
+    study_type: StudyType,
+    ja: bool,
+) -> ProposalContent {
+    let (bg, obj, hyp, design, primary, secondary, plan) = if ja {
+        (
+            "日本人2型糖尿病患者において、GLP-1受容体作動薬の腎保護効果に関するエビデンスは限られている。",
+            "LIA-101 投与による推算糸球体濾過量（eGFR）低下の抑制効果を評価する。",
+            "LIA-101 は標準治療と比較して52週時点のeGFR低下を抑制する。",
+            "多施設共同、非盲検、無作為化並行群間比較試験。",
+            "投与開始から52週時点までのeGFR変化量",
+            vec![
+                "HbA1c 変化量",
+                "尿中アルブミン/クレアチニン比",
+                "有害事象の発現割合",
+            ],
+            "日本糖尿病学会年次学術集会で発表し、英文誌に投稿する。",
+        )
+    } else {
+        (
+            "Real-world evidence on adherence to oral anticoagulants after ablation is scarce.",
+            "Describe adherence and bleeding events over 24 months.",
+            "Adherence falls below 80% within 12 months in a third of patients.",
+            "Multicentre prospective observational cohort.",
+            "Proportion of days covered at 12 months",
+            vec!["Major bleeding events", "Stroke or systemic embolism"],
+            "Present at the Japanese Circulation Society meeting; submit to an open-access journal.",
+        )
+    };
+    ProposalContent {
+        title: title.into(),
+        therapeutic_area: area.into(),
+        product: "LIA-101".into(),
+        study_type: Some(study_type),
+        phase: if study_type == StudyType::Interventional {
+            "IV".into()
+        } else {
+            String::new()
+        },
+        background: bg.into(),
+        objectives: obj.into(),
+        hypothesis: hyp.into(),
+        design: design.into(),
+        primary_endpoint: primary.into(),
+        secondary_endpoints: secondary.into_iter().map(String::from).collect(),
+        planned_sample_size: Some(240),
+        planned_sites: Some(12),
+        planned_start: NaiveDate::from_ymd_opt(2027, 4, 1),
+        planned_end: NaiveDate::from_ymd_opt(2029, 9, 30),
+        principal_investigator: pi.clone(),
+        co_investigators: vec![CoInvestigator {
+            name: if ja {
+                "佐藤 健一".into()
+            } else {
+                "Dr. Ana Lopez".into()
+            },
+            institution: if ja {
+                "北都医科大学".into()
+            } else {
+                "Keio University".into()
+            },
+            orcid: String::new(),
+        }],
+        requested_support: RequestedSupport {
+            funding_amount: Some(18_000_000),
+            currency: "JPY".into(),
+            drug_supply: None,
+            other: String::new(),
+        },
+        budget_items: vec![
+            BudgetItem {
+                label: if ja {
+                    "データマネジメント".into()
+                } else {
+                    "Data management".into()
+                },
+                amount: Some(8_000_000),
+            },
+            BudgetItem {
+                label: if ja {
+                    "モニタリング".into()
+                } else {
+                    "Monitoring".into()
+                },
+                amount: Some(6_000_000),
+            },
+            BudgetItem {
+                label: if ja {
+                    "統計解析".into()
+                } else {
+                    "Statistics".into()
+                },
+                amount: Some(4_000_000),
+            },
+        ],
+        ethics_committee: if ja {
+            "東都大学臨床研究審査委員会".into()
+        } else {
+            "Keio University CRB".into()
+        },
+        registry: Some(Registry::Jrct),
+        independence: Independence {
+            investigator_holds_data: true,
+            right_to_publish: true,
+        },
+        publication_plan: plan.into(),
+        ..ProposalContent::default()
+    }
+}
+
+pub fn load(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<()> {
+    if users::find_by_email(conn, PEOPLE[0].0)?.is_some() {
+        println!("demo data is already loaded");
+        return Ok(());
+    }
+    let hash = password::hash_password(DEMO_PASSWORD)?;
+    db::write_tx(conn, |conn| -> Result<(), AppError> {
+        let mut principals = Vec::new();
+        for (email, name, role, lang) in PEOPLE {
+            let user = user_workflows::create(conn, &Actor::system(), &CreateUser {
+                email,
+                display_name: name,
+                role: *role,
+                lang: *lang,
+            })?;
+            users::set_password_hash(conn, &user.id, &hash)?;
+            principals.push(Principal::from_user(&user));
+        }
+        let yamada = &principals[5];
+        let suzuki = &principals[6];
+        let okafor = &principals[7];
+        let pi = |p: &Principal, inst: &str, dept: &str| PrincipalInvestigator {
+            name: p.display_name.clone(),
+            institution: inst.into(),
+            department: dept.into(),
+            email: p.email.clone(),
+            orcid: "0000-0002-1825-0097".into(),
+        };
+        let yamada_pi = pi(yamada, "東都大学病院", "腎臓・内分泌内科");
+        let suzuki_pi = pi(suzuki, "西海大学医学部附属病院", "循環器内科");
+        let okafor_pi = pi(okafor, "Tokyo International Hospital", "Cardiology");
+
+        let submitted = workflow::create(conn, yamada, proposal(
+            "日本人2型糖尿病患者におけるLIA-101の腎保護効果を検討する多施設共同無作為化比較試験",
+            "糖尿病・腎臓", &yamada_pi, StudyType::Interventional, true))?;
+        workflow::transition(conn, yamada, &submitted.row.id, Action::Submit, None, None)?;
+
+        let second = workflow::create(conn, suzuki, proposal(
+            "心房細動アブレーション後の抗凝固療法継続に関する前向き観察研究",
+            "循環器", &suzuki_pi, StudyType::Observational, true))?;
+        workflow::transition(conn, suzuki, &second.row.id, Action::Submit, None, None)?;
+
+        let english = workflow::create(conn, okafor, proposal(
+            "Adherence to oral anticoagulation after catheter ablation in Japan: a prospective cohort",
+            "Cardiology", &okafor_pi, StudyType::Observational, false))?;
+        workflow::transition(conn, okafor, &english.row.id, Action::Submit, None, None)?;
+
+        let mut draft = proposal("高齢者心不全における運動療法の有効性（下書き）", "循環器", &suzuki_pi, StudyType::Interventional, true);
+        draft.hypothesis.clear();
+        draft.budget_items.clear();
+        workflow::create(conn, suzuki, draft)?;
+
+        let withdrawn = workflow::create(conn, yamada, proposal(
+            "LIA-101 の長期安全性に関する後ろ向きデータベース研究",
+            "糖尿病", &yamada_pi, StudyType::Retrospective, true))?;
+        workflow::transition(conn, yamada, &withdrawn.row.id, Action::Submit, None, None)?;
+        workflow::transition(conn, yamada, &withdrawn.row.id, Action::Withdraw,
+            Some("共同研究施設の体制変更のため取り下げます。"), None)?;
+        Ok(())
+    })
+    .map_err(|e| anyhow!("demo data could not be loaded: {e:#}"))?;
+    println!("Demo data loaded. Every demo account has the password {DEMO_PASSWORD}");
+    println!("(or print a one-time link: liaison login-link --email <address>).");
+    for (email, name, role, _) in PEOPLE {
+        println!("  {:<13} {email:<32} {name}", role.as_str());
+    }
+    println!("Open {}/signin", settings.base_url);
+    Ok(())
+}

@@ -1,0 +1,77 @@
+//! The OpenAPI document, generated from the handlers' annotations.
+
+use actix_web::HttpResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+use crate::http::{api, ops};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "Liaison API",
+        description = "Investigator-initiated study programme: proposals, review, study tracking. \
+                       Errors are RFC 9457 problem+json.",
+        version = "1.0.0"
+    ),
+    paths(
+        ops::healthz,
+        ops::readyz,
+        ops::metrics,
+        openapi_json,
+        api::me::get_me,
+        api::users::list_users,
+        api::users::create_user,
+        api::users::get_user,
+        api::users::update_user,
+        api::proposals::list_proposals,
+        api::proposals::create_proposal,
+        api::proposals::get_proposal,
+        api::proposals::patch_proposal,
+        api::proposals::transition_proposal,
+        api::proposals::list_rounds,
+        api::proposals::diff_rounds,
+        api::proposals::proposal_audit,
+    ),
+    components(schemas(crate::error::Problem, crate::error::FieldError)),
+    modifiers(&BearerAuth),
+    tags(
+        (name = "operations", description = "Health, readiness, metrics"),
+        (name = "accounts", description = "Users and credentials"),
+        (name = "proposals", description = "Study proposals and their lifecycle"),
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some(
+                        "Personal token (`liaison token create`) or organisation API key",
+                    ))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
+pub async fn openapi_json() -> HttpResponse {
+    HttpResponse::Ok().json(ApiDoc::openapi())
+}
+
+/// The document as committed in docs/openapi.json (pretty, trailing newline).
+pub fn pretty_document() -> String {
+    let mut text = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    text.push('\n');
+    text
+}

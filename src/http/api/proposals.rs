@@ -1,0 +1,490 @@
+//! `/api/v1/proposals`: intake and lifecycle.
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::{DateTime, NaiveDateTime};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+
+use crate::auth::Principal;
+use crate::auth::policy::ProposalAction;
+use crate::db::{self, DbConnection};
+use crate::domain::lifecycle::{Action, Status};
+use crate::domain::proposal::{FieldChange, ProposalContent, diff};
+use crate::error::{AppError, AppResult, Problem};
+use crate::http::api::{
+    Page, decode_cursor, etag, idempotent_create, into_page, json_error, optional_if_match,
+    page_limit, parse_json, read_body, required_if_match,
+};
+use crate::state::AppState;
+use crate::store::proposals::{self, ListFilter, ProposalRow};
+use crate::store::{audit, users};
+use crate::workflows::proposals::{self as workflow, Loaded};
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct PersonRef {
+    pub id: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProposalResponse {
+    pub id: String,
+    /// `IIS-<year>-<sequence>`, issued at first submission.
+    #[schema(example = "IIS-2026-0042")]
+    pub reference: Option<String>,
+    #[schema(value_type = String, example = "draft")]
+    pub status: Status,
+    /// Number of submissions so far (0 for a draft never submitted).
+    pub round: i32,
+    /// Also sent as the `ETag` header, `"v<version>"`.
+    pub version: i64,
+    pub owner: PersonRef,
+    pub content: ProposalContent,
+    /// Actions the caller could take now (guards are checked when taken).
+    #[schema(value_type = Vec<String>)]
+    pub allowed_actions: Vec<Action>,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ProposalSummary {
+    pub id: String,
+    pub reference: Option<String>,
+    pub status: String,
+    pub title: String,
+    pub product: String,
+    pub therapeutic_area: String,
+    pub round: i32,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+impl From<ProposalRow> for ProposalSummary {
+    fn from(row: ProposalRow) -> Self {
+        ProposalSummary {
+            id: row.id,
+            reference: row.reference,
+            status: row.status,
+            title: row.title,
+            product: row.product,
+            therapeutic_area: row.therapeutic_area,
+            round: row.round,
+            updated_at: row.updated_at,
+            submitted_at: row.submitted_at,
+        }
+    }
+}
+
+fn respond(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    loaded: Loaded,
+) -> AppResult<ProposalResponse> {
+    let owner = users::find(conn, &loaded.row.owner_id)?;
+    let allowed_actions = workflow::actions_for(principal, &loaded);
+    Ok(ProposalResponse {
+        id: loaded.row.id,
+        reference: loaded.row.reference,
+        status: loaded.status,
+        round: loaded.row.round,
+        version: loaded.row.version,
+        owner: PersonRef {
+            id: owner.id,
+            display_name: owner.display_name,
+        },
+        content: loaded.content,
+        allowed_actions,
+        created_at: loaded.row.created_at,
+        updated_at: loaded.row.updated_at,
+        submitted_at: loaded.row.submitted_at,
+    })
+}
+
+fn with_etag(response: &ProposalResponse) -> HttpResponse {
+    HttpResponse::Ok()
+        .insert_header((header::ETAG, etag(response.version)))
+        .json(response)
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ProposalListQuery {
+    /// Page size, 1–200 (default 50).
+    pub limit: Option<i64>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+    pub status: Option<String>,
+    /// RFC 3339 time; only proposals changed at or after it.
+    pub updated_since: Option<String>,
+    /// Text search in title and reference number.
+    pub q: Option<String>,
+}
+
+/// List the proposals the caller may see, newest first.
+#[utoipa::path(get, path = "/api/v1/proposals", tag = "proposals", params(ProposalListQuery),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "A page of proposals", body = Page<ProposalSummary>),
+        (status = 401, body = Problem), (status = 422, body = Problem)))]
+pub async fn list_proposals(
+    state: web::Data<AppState>,
+    principal: Principal,
+    query: web::Query<ProposalListQuery>,
+) -> AppResult<web::Json<Page<ProposalSummary>>> {
+    let query = query.into_inner();
+    let limit = page_limit(query.limit)?;
+    if let Some(status) = &query.status
+        && status.parse::<Status>().is_err()
+    {
+        return Err(AppError::validation_one(
+            "status",
+            "invalid_choice",
+            "is not a proposal status",
+        ));
+    }
+    let updated_since = query
+        .updated_since
+        .as_deref()
+        .map(|text| {
+            DateTime::parse_from_rfc3339(text)
+                .map(|t| t.naive_utc())
+                .map_err(|_| {
+                    AppError::validation_one("updated_since", "format", "must be an RFC 3339 time")
+                })
+        })
+        .transpose()?;
+    let filter = ListFilter {
+        status: query.status,
+        updated_since,
+        q: query.q,
+        before_id: decode_cursor(query.cursor.as_deref())?,
+        limit: limit + 1,
+    };
+    let scope = workflow::list_scope(&principal);
+    let rows = db::run(&state.pool, move |conn| {
+        Ok(proposals::list(conn, &scope, &filter)?)
+    })
+    .await?;
+    Ok(web::Json(into_page(
+        rows,
+        limit,
+        |r| &r.id,
+        ProposalSummary::from,
+    )))
+}
+
+/// Create a draft (investigators). Any subset of the content may be sent. Send an
+/// `Idempotency-Key` to make retries safe: the same key replays the first response.
+#[utoipa::path(post, path = "/api/v1/proposals", tag = "proposals", request_body = ProposalContent,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Draft created", body = ProposalResponse),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
+pub async fn create_proposal(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let body = read_body(payload, state.settings.body_limit_bytes).await?;
+    let content: ProposalContent = parse_json(&req, &body)?;
+    let p = principal.clone();
+    idempotent_create(&state, &req, &principal, &body, move |conn| {
+        let loaded = workflow::create(conn, &p, content)?;
+        let location = format!("/api/v1/proposals/{}", loaded.row.id);
+        let response = respond(conn, &p, loaded)?;
+        Ok((serde_json::to_value(&response)?, location))
+    })
+    .await
+}
+
+/// One proposal, with its `ETag`.
+#[utoipa::path(get, path = "/api/v1/proposals/{id}", tag = "proposals",
+    params(("id" = String, Path, description = "Proposal id")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ProposalResponse, headers(("ETag" = String))),
+        (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn get_proposal(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+) -> AppResult<HttpResponse> {
+    let id = path.into_inner();
+    let response = db::run(&state.pool, move |conn| {
+        let loaded = workflow::load(conn, &principal, &id, ProposalAction::View)?;
+        respond(conn, &principal, loaded)
+    })
+    .await?;
+    Ok(with_etag(&response))
+}
+
+/// Edit a draft (or a proposal sent back for revision) with a JSON merge patch (RFC 7396)
+/// of its content. Requires `If-Match`: 428 without it, 412 when stale.
+#[utoipa::path(patch, path = "/api/v1/proposals/{id}", tag = "proposals",
+    request_body(content = Object, description = "JSON merge patch of `content`", content_type = "application/merge-patch+json"),
+    params(("id" = String, Path, description = "Proposal id"),
+           ("If-Match" = String, Header, description = "ETag from GET")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ProposalResponse),
+        (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem),
+        (status = 415, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)))]
+pub async fn patch_proposal(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<String>,
+    payload: web::Payload,
+) -> AppResult<HttpResponse> {
+    let body = read_body(payload, state.settings.body_limit_bytes).await?;
+    let patch: serde_json::Value = parse_json(&req, &body)?;
+    if !patch.is_object() {
+        return Err(AppError::validation_one(
+            "body",
+            "format",
+            "must be a JSON object",
+        ));
+    }
+    let expected = required_if_match(&req)?;
+    let id = path.into_inner();
+    let response = db::run_tx(&state.pool, move |conn| {
+        let current = workflow::load(conn, &principal, &id, ProposalAction::EditFields)?;
+        let mut merged = serde_json::to_value(&current.content)?;
+        merge_patch(&mut merged, &patch);
+        let content: ProposalContent = serde_json::from_value(merged).map_err(json_error)?;
+        let loaded = workflow::update(conn, &principal, &id, expected, content)?;
+        respond(conn, &principal, loaded)
+    })
+    .await?;
+    Ok(with_etag(&response))
+}
+
+/// RFC 7396: objects merge recursively, `null` removes, anything else replaces.
+pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
+    match (target, patch) {
+        (serde_json::Value::Object(target), serde_json::Value::Object(patch)) => {
+            for (key, value) in patch {
+                if value.is_null() {
+                    target.remove(key);
+                } else {
+                    merge_patch(
+                        target.entry(key.clone()).or_insert(serde_json::Value::Null),
+                        value,
+                    );
+                }
+            }
+        }
+        (target, patch) => *target = patch.clone(),
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionRequest {
+    #[schema(value_type = String, example = "submit")]
+    pub action: Action,
+    /// Required for withdraw, defer and terminate.
+    pub reason: Option<String>,
+}
+
+/// Take a lifecycle action (`submit`, `withdraw`, `start_review`, …). A refused action answers
+/// 409 naming the actions allowed now; submitting an incomplete proposal answers 422 listing
+/// every missing or invalid field.
+#[utoipa::path(post, path = "/api/v1/proposals/{id}/transitions", tag = "proposals",
+    request_body = TransitionRequest,
+    params(("id" = String, Path, description = "Proposal id"),
+           ("If-Match" = Option<String>, Header, description = "Optional ETag guard")),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, body = ProposalResponse),
+        (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem)))]
+pub async fn transition_proposal(
+    state: web::Data<AppState>,
+    principal: Principal,
+    req: HttpRequest,
+    path: web::Path<String>,
+    body: web::Json<TransitionRequest>,
+) -> AppResult<HttpResponse> {
+    let expected = optional_if_match(&req)?;
+    let id = path.into_inner();
+    let body = body.into_inner();
+    let response = db::run_tx(&state.pool, move |conn| {
+        let loaded = workflow::transition(
+            conn,
+            &principal,
+            &id,
+            body.action,
+            body.reason.as_deref(),
+            expected,
+        )?;
+        respond(conn, &principal, loaded)
+    })
+    .await?;
+    Ok(with_etag(&response))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RoundResponse {
+    pub round: i32,
+    pub submitted_at: NaiveDateTime,
+    pub content: ProposalContent,
+}
+
+/// The snapshot of each submission.
+#[utoipa::path(get, path = "/api/v1/proposals/{id}/rounds", tag = "proposals",
+    params(("id" = String, Path, description = "Proposal id")),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<RoundResponse>), (status = 401, body = Problem), (status = 404, body = Problem)))]
+pub async fn list_rounds(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+) -> AppResult<web::Json<Vec<RoundResponse>>> {
+    let id = path.into_inner();
+    let rounds = db::run(&state.pool, move |conn| {
+        workflow::load(conn, &principal, &id, ProposalAction::View)?;
+        proposals::rounds(conn, &id)?
+            .into_iter()
+            .map(|r| {
+                Ok(RoundResponse {
+                    round: r.round,
+                    submitted_at: r.submitted_at,
+                    content: serde_json::from_str(&r.content)?,
+                })
+            })
+            .collect::<AppResult<Vec<_>>>()
+    })
+    .await?;
+    Ok(web::Json(rounds))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct DiffQuery {
+    /// Earlier round (default: the one before `to`).
+    pub from: Option<i32>,
+    /// Later round (default: the latest).
+    pub to: Option<i32>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DiffResponse {
+    pub from: i32,
+    pub to: i32,
+    pub changes: Vec<FieldChange>,
+}
+
+/// Field-by-field differences between two submission rounds.
+#[utoipa::path(get, path = "/api/v1/proposals/{id}/diff", tag = "proposals", params(
+        ("id" = String, Path, description = "Proposal id"), DiffQuery),
+    security(("bearer" = [])),
+    responses((status = 200, body = DiffResponse), (status = 401, body = Problem),
+        (status = 404, body = Problem), (status = 422, body = Problem)))]
+pub async fn diff_rounds(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+    query: web::Query<DiffQuery>,
+) -> AppResult<web::Json<DiffResponse>> {
+    let id = path.into_inner();
+    let query = query.into_inner();
+    let response = db::run(&state.pool, move |conn| {
+        workflow::load(conn, &principal, &id, ProposalAction::View)?;
+        let rounds = proposals::rounds(conn, &id)?;
+        let latest = rounds.last().map(|r| r.round).unwrap_or(0);
+        let to = query.to.unwrap_or(latest);
+        let from = query.from.unwrap_or(to - 1);
+        let find = |n: i32, field: &str| {
+            rounds
+                .iter()
+                .find(|r| r.round == n)
+                .ok_or_else(|| {
+                    AppError::validation_one(field, "range", format!("round {n} does not exist"))
+                })
+                .and_then(|r| Ok(serde_json::from_str::<ProposalContent>(&r.content)?))
+        };
+        let before = find(from, "from")?;
+        let after = find(to, "to")?;
+        Ok(DiffResponse {
+            from,
+            to,
+            changes: diff(&before, &after),
+        })
+    })
+    .await?;
+    Ok(web::Json(response))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditRecordResponse {
+    pub seq: i64,
+    pub at: NaiveDateTime,
+    pub actor_id: Option<String>,
+    pub actor_role: Option<String>,
+    pub action: String,
+    #[schema(value_type = Option<Object>)]
+    pub before: Option<serde_json::Value>,
+    #[schema(value_type = Option<Object>)]
+    pub after: Option<serde_json::Value>,
+    pub reason: Option<String>,
+    pub hash: String,
+}
+
+/// The proposal's audit trail (its owner and admins).
+#[utoipa::path(get, path = "/api/v1/proposals/{id}/audit", tag = "proposals",
+    params(("id" = String, Path, description = "Proposal id")),
+    security(("bearer" = [])),
+    responses((status = 200, body = Vec<AuditRecordResponse>), (status = 401, body = Problem),
+        (status = 403, body = Problem), (status = 404, body = Problem)))]
+pub async fn proposal_audit(
+    state: web::Data<AppState>,
+    principal: Principal,
+    path: web::Path<String>,
+) -> AppResult<web::Json<Vec<AuditRecordResponse>>> {
+    let id = path.into_inner();
+    let records = db::run(&state.pool, move |conn| {
+        workflow::load(conn, &principal, &id, ProposalAction::ViewAudit)?;
+        Ok(audit::for_entity(conn, "proposal", &id)?)
+    })
+    .await?;
+    let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
+    Ok(web::Json(
+        records
+            .into_iter()
+            .map(|r| AuditRecordResponse {
+                seq: r.seq,
+                at: r.at,
+                actor_id: r.actor_id,
+                actor_role: r.actor_role,
+                action: r.action,
+                before: parse(r.before_json),
+                after: parse(r.after_json),
+                reason: r.reason,
+                hash: r.hash,
+            })
+            .collect(),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn merge_patch_follows_rfc_7396() {
+        let mut target = serde_json::json!({"a": "b", "c": {"d": "e", "f": "g"}});
+        merge_patch(
+            &mut target,
+            &serde_json::json!({"a": "z", "c": {"f": null}}),
+        );
+        assert_eq!(target, serde_json::json!({"a": "z", "c": {"d": "e"}}));
+    }
+}

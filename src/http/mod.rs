@@ -1,0 +1,75 @@
+//! Every route of the service, registered in one table. The same table lists the routes for
+//! the authorisation-matrix test, so a new route without a matrix row fails that test.
+
+pub mod api;
+pub mod ops;
+pub mod web;
+
+use actix_web::http::Method;
+use actix_web::web::{ServiceConfig, resource};
+
+/// Registers (when `cfg` is given) and lists every route.
+macro_rules! routes {
+    ($cfg:expr, $list:expr, $( $path:literal => { $( $method:ident : $handler:path ),+ $(,)? } ),* $(,)?) => {
+        $(
+            if let Some(cfg) = $cfg.as_deref_mut() {
+                cfg.service(
+                    resource($path)
+                        $( .route(actix_web::web::method(Method::$method).to($handler)) )+
+                );
+            }
+            $( $list.push((stringify!($method), $path)); )+
+        )*
+    };
+}
+
+fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static str)> {
+    let mut list: Vec<(&'static str, &'static str)> = Vec::new();
+    routes!(cfg, list,
+        "/healthz" => { GET: ops::healthz },
+        "/readyz" => { GET: ops::readyz },
+        "/metrics" => { GET: ops::metrics },
+        "/openapi.json" => { GET: api::openapi::openapi_json },
+        "/api/v1/me" => { GET: api::me::get_me },
+        "/api/v1/users" => { GET: api::users::list_users, POST: api::users::create_user },
+        "/api/v1/users/{id}" => { GET: api::users::get_user, PATCH: api::users::update_user },
+        "/api/v1/proposals" => {
+            GET: api::proposals::list_proposals,
+            POST: api::proposals::create_proposal,
+        },
+        "/api/v1/proposals/{id}" => {
+            GET: api::proposals::get_proposal,
+            PATCH: api::proposals::patch_proposal,
+        },
+        "/api/v1/proposals/{id}/transitions" => { POST: api::proposals::transition_proposal },
+        "/api/v1/proposals/{id}/rounds" => { GET: api::proposals::list_rounds },
+        "/api/v1/proposals/{id}/diff" => { GET: api::proposals::diff_rounds },
+        "/api/v1/proposals/{id}/audit" => { GET: api::proposals::proposal_audit },
+        "/static/app.css" => { GET: web::assets::stylesheet },
+        "/" => { GET: web::dashboard::show_dashboard },
+        "/signin" => { GET: web::signin::show_signin, POST: web::signin::signin_with_password },
+        "/signin/link" => { GET: web::signin::show_link_confirmation, POST: web::signin::redeem_link },
+        "/signout" => { POST: web::signin::signout },
+        "/lang" => { POST: web::signin::switch_language },
+        "/proposals/new" => { GET: web::proposals::show_new_form },
+        "/proposals" => { POST: web::proposals::create_from_form },
+        "/proposals/{id}" => { GET: web::proposals::show_proposal },
+        "/proposals/{id}/edit" => {
+            GET: web::proposals::show_edit_form,
+            POST: web::proposals::update_from_form,
+        },
+        "/proposals/{id}/transitions" => { POST: web::proposals::transition_from_form },
+        "/admin/users" => { GET: web::admin::show_users, POST: web::admin::create_user_from_form },
+        "/admin/users/{id}" => { POST: web::admin::update_user_from_form },
+    );
+    list
+}
+
+pub fn configure(cfg: &mut ServiceConfig) {
+    register(Some(cfg));
+}
+
+/// (method, path pattern) of every registered route.
+pub fn route_table() -> Vec<(&'static str, &'static str)> {
+    register(None)
+}

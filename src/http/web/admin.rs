@@ -1,0 +1,188 @@
+//! Admin pages: user accounts.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::policy;
+use crate::auth::{Principal, WebUser};
+use crate::db;
+use crate::domain::{Lang, Role};
+use crate::error::{AppError, WebError};
+use crate::http::web::{page_lang, redirect, render_page};
+use crate::state::AppState;
+use crate::store::users;
+use crate::templates::translate;
+use crate::workflows::users::{self as workflow, CreateUser, UserChange};
+
+async fn render_users(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    principal: &Principal,
+    status: StatusCode,
+    form: serde_json::Value,
+    errors: serde_json::Value,
+    created: bool,
+) -> Result<HttpResponse, WebError> {
+    let rows = db::run(&state.pool, |conn| Ok(users::list(conn, None, None, 500)?)).await?;
+    let list: Vec<_> = rows
+        .iter()
+        .map(|u| {
+            json!({
+                "id": u.id, "email": u.email, "display_name": u.display_name,
+                "role": u.role, "lang": u.lang, "active": u.active,
+            })
+        })
+        .collect();
+    let roles: Vec<&str> = Role::ALL
+        .iter()
+        .filter(|r| **r != Role::Cro)
+        .map(|r| r.as_str())
+        .collect();
+    render_page(
+        req,
+        state,
+        Some(principal),
+        status,
+        "web/admin_users.html",
+        json!({
+            "users": list,
+            "roles": roles,
+            "form": form,
+            "errors": errors,
+            "created": created,
+        }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreatedQuery {
+    pub created: Option<String>,
+}
+
+pub async fn show_users(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    query: web::Query<CreatedQuery>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    policy::manage_users(&principal).require()?;
+    let form = json!({"email": "", "display_name": "", "role": "msl", "lang": "ja"});
+    render_users(
+        &req,
+        &state,
+        &principal,
+        StatusCode::OK,
+        form,
+        json!({}),
+        query.created.is_some(),
+    )
+    .await
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CreateUserForm {
+    pub email: String,
+    pub display_name: String,
+    pub role: String,
+    pub lang: String,
+}
+
+pub async fn create_user_from_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    form: CsrfForm<CreateUserForm>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    policy::manage_users(&principal).require()?;
+    let data = form.data;
+    let role = Role::parse(&data.role)
+        .filter(|r| *r != Role::Cro)
+        .ok_or_else(|| AppError::BadRequest("unknown role".into()))?;
+    let lang = Lang::parse(&data.lang).unwrap_or_default();
+    let actor = principal.actor();
+    let (email, name) = (data.email.clone(), data.display_name.clone());
+    let outcome = db::run_tx(&state.pool, move |conn| {
+        workflow::create(
+            conn,
+            &actor,
+            &CreateUser {
+                email: &email,
+                display_name: &name,
+                role,
+                lang,
+            },
+        )
+    })
+    .await;
+    match outcome {
+        Ok(_) => Ok(redirect("/admin/users?created=1")),
+        Err(AppError::Validation(errors)) => {
+            let page_lang = page_lang(&req, Some(&principal));
+            let messages: serde_json::Map<String, serde_json::Value> = errors
+                .iter()
+                .map(|e| {
+                    (
+                        e.field.clone(),
+                        json!(translate(page_lang, &format!("err.{}", e.code))),
+                    )
+                })
+                .collect();
+            let form = json!({
+                "email": data.email, "display_name": data.display_name,
+                "role": data.role, "lang": data.lang,
+            });
+            render_users(
+                &req,
+                &state,
+                &principal,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                form,
+                json!(messages),
+                false,
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UpdateUserForm {
+    pub role: String,
+    pub active: Option<String>,
+}
+
+pub async fn update_user_from_form(
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    form: CsrfForm<UpdateUserForm>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    policy::manage_users(&principal).require()?;
+    let role = Role::parse(&form.data.role)
+        .filter(|r| *r != Role::Cro)
+        .ok_or_else(|| AppError::BadRequest("unknown role".into()))?;
+    let active = form.data.active.as_deref() == Some("true");
+    let id = path.into_inner();
+    db::run_tx(&state.pool, move |conn| {
+        workflow::change(
+            conn,
+            &principal,
+            &id,
+            &UserChange {
+                role: Some(role),
+                active: Some(active),
+                display_name: None,
+                lang: None,
+            },
+        )
+    })
+    .await?;
+    Ok(redirect("/admin/users"))
+}

@@ -1,0 +1,98 @@
+//! Server-rendered pages. Every page works without JavaScript; every form post goes through
+//! `CsrfForm`; errors re-render the form (422) or show an error page.
+
+pub mod admin;
+pub mod assets;
+pub mod dashboard;
+pub mod proposal_form;
+pub mod proposals;
+pub mod signin;
+
+use actix_web::http::header;
+use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
+use serde_json::{Value, json};
+
+use crate::auth::Principal;
+use crate::auth::csrf;
+use crate::domain::Lang;
+use crate::error::WebError;
+use crate::state::AppState;
+use crate::templates;
+
+pub const LANG_COOKIE: &str = "liaison_lang";
+
+/// The page language: the visible switch (cookie) first, then the user's preference, then
+/// the browser's `Accept-Language`, then Japanese.
+pub fn page_lang(req: &HttpRequest, user: Option<&Principal>) -> Lang {
+    req.cookie(LANG_COOKIE)
+        .and_then(|c| Lang::parse(c.value()))
+        .or(user.map(|u| u.lang))
+        .or_else(|| {
+            req.headers()
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Lang::from_accept_language)
+        })
+        .unwrap_or_default()
+}
+
+/// Renders `template` with the context every page gets (lang, user, csrf_token, path) merged
+/// with `extra`.
+pub fn render_page(
+    req: &HttpRequest,
+    state: &AppState,
+    user: Option<&Principal>,
+    status: StatusCode,
+    template: &str,
+    extra: Value,
+) -> Result<HttpResponse, WebError> {
+    let lang = page_lang(req, user);
+    let mut context = json!({
+        "lang": lang.as_str(),
+        "user": user.map(|u| json!({
+            "id": u.user_id,
+            "display_name": u.display_name,
+            "role": u.role.as_str(),
+            "email": u.email,
+        })),
+        "csrf_token": csrf::form_token(req, &state.key),
+        "path": req.path(),
+    });
+    if let (Some(base), Value::Object(extra)) = (context.as_object_mut(), extra) {
+        base.extend(extra);
+    }
+    let body = templates::render(template, context)?;
+    Ok(HttpResponse::build(status)
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(body))
+}
+
+pub fn redirect(location: &str) -> HttpResponse {
+    HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, location.to_string()))
+        .finish()
+}
+
+/// Only local paths are followed after sign-in or a language switch (no open redirects).
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
+            path.to_string()
+        }
+        _ => "/".to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        assert_eq!(safe_next(Some("/proposals/1")), "/proposals/1");
+        assert_eq!(safe_next(Some("//evil.example")), "/");
+        assert_eq!(safe_next(Some("https://evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

@@ -1,0 +1,416 @@
+//! The physician's proposal pages: new / edit form, the proposal page, lifecycle buttons.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::policy::{self, ProposalAction};
+use crate::auth::{Principal, WebUser};
+use crate::db;
+use crate::domain::lifecycle::{self, Action};
+use crate::domain::proposal::{FieldIssue, PrincipalInvestigator, ProposalContent};
+use crate::error::{AppError, WebError};
+use crate::http::web::proposal_form::{self, ParsedForm};
+use crate::http::web::{page_lang, redirect, render_page};
+use crate::state::AppState;
+use crate::store::proposals as store;
+use crate::workflows::proposals::{self as workflow, Loaded};
+
+/// Accepts any fields; the handlers read `CsrfForm::pairs`.
+#[derive(Debug, Deserialize)]
+pub struct AnyForm {}
+
+struct FormView<'a> {
+    proposal_id: Option<&'a str>,
+    version: Option<i64>,
+    content: &'a ProposalContent,
+    raw_pairs: Option<&'a [(String, String)]>,
+    issues: &'a [FieldIssue],
+    extra_co: usize,
+    extra_budget: usize,
+    saved: bool,
+}
+
+fn render_form(
+    req: &HttpRequest,
+    state: &AppState,
+    principal: &Principal,
+    status: StatusCode,
+    view: FormView<'_>,
+) -> Result<HttpResponse, WebError> {
+    let lang = page_lang(req, Some(principal));
+    let mut context = proposal_form::context(
+        view.content,
+        view.raw_pairs,
+        view.extra_co,
+        view.extra_budget,
+    );
+    let errors = proposal_form::localise(view.issues, lang);
+    context["errors"] = json!(errors);
+    context["error_count"] = json!(errors.len());
+    context["proposal_id"] = json!(view.proposal_id);
+    context["version"] = json!(view.version);
+    context["saved"] = json!(view.saved);
+    render_page(
+        req,
+        state,
+        Some(principal),
+        status,
+        "web/proposal_form.html",
+        context,
+    )
+}
+
+fn issues_from(errors: &[crate::error::FieldError]) -> Vec<FieldIssue> {
+    errors
+        .iter()
+        .map(|e| FieldIssue {
+            field: e.field.clone(),
+            code: match e.code.as_str() {
+                "required" => "required",
+                "too_long" => "too_long",
+                "format" => "format",
+                "check_digit" => "check_digit",
+                "range" => "range",
+                "date_order" => "date_order",
+                "must_be_true" => "must_be_true",
+                "invalid_choice" => "invalid_choice",
+                "email" => "email",
+                _ => "format",
+            },
+            max: e.detail.split_whitespace().find_map(|w| w.parse().ok()),
+        })
+        .collect()
+}
+
+pub async fn show_new_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    policy::create_proposal(&principal).require()?;
+    let content = ProposalContent {
+        principal_investigator: PrincipalInvestigator {
+            name: principal.display_name.clone(),
+            email: principal.email.clone(),
+            ..PrincipalInvestigator::default()
+        },
+        ..ProposalContent::default()
+    };
+    render_form(
+        &req,
+        &state,
+        &principal,
+        StatusCode::OK,
+        FormView {
+            proposal_id: None,
+            version: None,
+            content: &content,
+            raw_pairs: None,
+            issues: &[],
+            extra_co: 0,
+            extra_budget: 0,
+            saved: false,
+        },
+    )
+}
+
+pub async fn create_from_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    form: CsrfForm<AnyForm>,
+) -> Result<HttpResponse, WebError> {
+    handle_form(req, state, user.0, None, form.pairs).await
+}
+
+pub async fn update_from_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    form: CsrfForm<AnyForm>,
+) -> Result<HttpResponse, WebError> {
+    handle_form(req, state, user.0, Some(path.into_inner()), form.pairs).await
+}
+
+/// Save (always, when the values can be read), then act on the button pressed.
+async fn handle_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    proposal_id: Option<String>,
+    pairs: Vec<(String, String)>,
+) -> Result<HttpResponse, WebError> {
+    let ParsedForm {
+        content,
+        parse_issues,
+        intent,
+        version,
+    } = proposal_form::parse(&pairs);
+    if !parse_issues.is_empty() {
+        return render_form(
+            &req,
+            &state,
+            &principal,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormView {
+                proposal_id: proposal_id.as_deref(),
+                version,
+                content: &content,
+                raw_pairs: Some(&pairs),
+                issues: &parse_issues,
+                extra_co: 0,
+                extra_budget: 0,
+                saved: false,
+            },
+        );
+    }
+    let p = principal.clone();
+    let id = proposal_id.clone();
+    let to_save = content.clone();
+    let saved = db::run_tx(&state.pool, move |conn| match id {
+        None => workflow::create(conn, &p, to_save),
+        Some(id) => {
+            let expected = match version {
+                Some(v) => v,
+                None => store::find(conn, &id)?.version,
+            };
+            workflow::update(conn, &p, &id, expected, to_save)
+        }
+    })
+    .await;
+    let saved = match saved {
+        Ok(saved) => saved,
+        Err(AppError::Validation(errors)) => {
+            return render_form(
+                &req,
+                &state,
+                &principal,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                FormView {
+                    proposal_id: proposal_id.as_deref(),
+                    version,
+                    content: &content,
+                    raw_pairs: Some(&pairs),
+                    issues: &issues_from(&errors),
+                    extra_co: 0,
+                    extra_budget: 0,
+                    saved: false,
+                },
+            );
+        }
+        Err(other) => return Err(other.into()),
+    };
+    let id = saved.row.id.clone();
+    match intent.as_str() {
+        "add_co_investigator" | "add_budget_item" => render_form(
+            &req,
+            &state,
+            &principal,
+            StatusCode::OK,
+            FormView {
+                proposal_id: Some(&id),
+                version: Some(saved.row.version),
+                content: &saved.content,
+                raw_pairs: None,
+                issues: &[],
+                extra_co: usize::from(intent == "add_co_investigator"),
+                extra_budget: usize::from(intent == "add_budget_item"),
+                saved: true,
+            },
+        ),
+        "submit" => submit_or_show_errors(&req, &state, &principal, saved).await,
+        _ => Ok(redirect(&format!("/proposals/{id}/edit?saved=1"))),
+    }
+}
+
+async fn submit_or_show_errors(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    principal: &Principal,
+    current: Loaded,
+) -> Result<HttpResponse, WebError> {
+    let p = principal.clone();
+    let id = current.row.id.clone();
+    let version = current.row.version;
+    let outcome = db::run_tx(&state.pool, move |conn| {
+        workflow::transition(conn, &p, &id, Action::Submit, None, Some(version))
+    })
+    .await;
+    match outcome {
+        Ok(submitted) => Ok(redirect(&format!("/proposals/{}", submitted.row.id))),
+        Err(AppError::Validation(errors)) => render_form(
+            req,
+            state,
+            principal,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            FormView {
+                proposal_id: Some(&current.row.id),
+                version: Some(current.row.version),
+                content: &current.content,
+                raw_pairs: None,
+                issues: &issues_from(&errors),
+                extra_co: 0,
+                extra_budget: 0,
+                saved: true,
+            },
+        ),
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EditQuery {
+    pub saved: Option<String>,
+}
+
+pub async fn show_edit_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    query: web::Query<EditQuery>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    let id = path.into_inner();
+    let p = principal.clone();
+    let loaded = db::run(&state.pool, move |conn| {
+        workflow::load(conn, &p, &id, ProposalAction::EditFields)
+    })
+    .await?;
+    if !lifecycle::is_editable_by_owner(loaded.status) {
+        return Ok(redirect(&format!("/proposals/{}", loaded.row.id)));
+    }
+    render_form(
+        &req,
+        &state,
+        &principal,
+        StatusCode::OK,
+        FormView {
+            proposal_id: Some(&loaded.row.id),
+            version: Some(loaded.row.version),
+            content: &loaded.content,
+            raw_pairs: None,
+            issues: &[],
+            extra_co: 0,
+            extra_budget: 0,
+            saved: query.saved.is_some(),
+        },
+    )
+}
+
+pub async fn show_proposal(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    let id = path.into_inner();
+    let p = principal.clone();
+    let (loaded, owner_name, events) = db::run(&state.pool, move |conn| {
+        let loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
+        let owner = crate::store::users::find(conn, &loaded.row.owner_id)?;
+        let events = store::events_with_actor(conn, &id)?;
+        Ok((loaded, owner.display_name, events))
+    })
+    .await?;
+    let actions: Vec<&str> = workflow::actions_for(&principal, &loaded)
+        .into_iter()
+        .map(|a| a.as_str())
+        .collect();
+    let can_edit = policy::proposal(
+        &principal,
+        ProposalAction::EditFields,
+        &policy::ProposalFacts {
+            owner_id: &loaded.row.owner_id,
+            status: loaded.status,
+            assigned_msl: false,
+            cleared_reviewer: false,
+        },
+    ) == policy::Decision::Allow
+        && lifecycle::is_editable_by_owner(loaded.status);
+    let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let events: Vec<_> = events
+        .into_iter()
+        .map(|(e, actor_name)| {
+            json!({
+                "action": e.action,
+                "from_status": e.from_status,
+                "to_status": e.to_status,
+                "actor_name": actor_name,
+                "reason": e.reason,
+                "at": fmt(e.at),
+            })
+        })
+        .collect();
+    render_page(
+        &req,
+        &state,
+        Some(&principal),
+        StatusCode::OK,
+        "web/proposal_show.html",
+        json!({
+            "proposal": {
+                "id": loaded.row.id,
+                "reference": loaded.row.reference,
+                "title": loaded.row.title,
+                "status": loaded.status.as_str(),
+                "round": loaded.row.round,
+                "owner_name": owner_name,
+                "created_at": fmt(loaded.row.created_at),
+                "updated_at": fmt(loaded.row.updated_at),
+                "submitted_at": loaded.row.submitted_at.map(fmt),
+                "content": loaded.content,
+                "budget_total": loaded.content.budget_total(),
+            },
+            "events": events,
+            "can_edit": can_edit,
+            "actions": actions,
+            "saved": false,
+        }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TransitionForm {
+    pub action: String,
+    pub reason: Option<String>,
+}
+
+pub async fn transition_from_form(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    form: CsrfForm<TransitionForm>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    let id = path.into_inner();
+    let action: Action = form
+        .data
+        .action
+        .parse()
+        .map_err(|_| AppError::BadRequest("unknown action".into()))?;
+    if action == Action::Submit {
+        let p = principal.clone();
+        let pid = id.clone();
+        let loaded = db::run(&state.pool, move |conn| {
+            workflow::load(conn, &p, &pid, ProposalAction::View)
+        })
+        .await?;
+        return submit_or_show_errors(&req, &state, &principal, loaded).await;
+    }
+    let reason = form.data.reason.clone();
+    let p = principal.clone();
+    let pid = id.clone();
+    db::run_tx(&state.pool, move |conn| {
+        workflow::transition(conn, &p, &pid, action, reason.as_deref(), None)
+    })
+    .await?;
+    Ok(redirect(&format!("/proposals/{id}")))
+}

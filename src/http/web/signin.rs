@@ -1,0 +1,267 @@
+//! Sign-in (one-time link or password), sign-out and the language switch.
+
+use std::time::Instant;
+
+use actix_web::cookie::{Cookie, SameSite, time};
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::{SESSION_COOKIE, password};
+use crate::db;
+use crate::domain::Lang;
+use crate::error::{AppError, WebError};
+use crate::http::web::{LANG_COOKIE, page_lang, redirect, render_page, safe_next};
+use crate::state::AppState;
+use crate::store::audit::{self, Actor, Entry};
+use crate::store::credentials;
+use crate::store::users::{self, UserRow};
+use crate::templates::translate;
+
+#[derive(Debug, Deserialize)]
+pub struct NextQuery {
+    pub next: Option<String>,
+}
+
+pub async fn show_signin(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<NextQuery>,
+) -> Result<HttpResponse, WebError> {
+    render_page(
+        &req,
+        &state,
+        None,
+        StatusCode::OK,
+        "web/signin.html",
+        json!({"email": "", "next": safe_next(query.next.as_deref()), "error": null}),
+    )
+}
+
+fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
+    Cookie::build(SESSION_COOKIE, value)
+        .path("/")
+        .http_only(true)
+        .secure(state.settings.cookies_secure())
+        .same_site(SameSite::Lax)
+        .max_age(time::Duration::seconds(
+            state.settings.session_absolute.as_secs() as i64,
+        ))
+        .finish()
+}
+
+/// Opens a session for `user` in the same transaction as its audit record.
+fn open_session(
+    conn: &mut db::DbConnection,
+    state: &AppState,
+    user: &UserRow,
+    method: &str,
+) -> Result<String, AppError> {
+    let plain = credentials::create_session(conn, &state.key, &user.id)?;
+    audit::append(
+        conn,
+        Entry::new(
+            &Actor::user(&user.id, &user.role),
+            "user.signin",
+            "user",
+            &user.id,
+        )
+        .after(json!({ "method": method })),
+    )?;
+    Ok(plain)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    pub email: String,
+    pub password: String,
+    pub next: Option<String>,
+}
+
+pub async fn signin_with_password(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<PasswordForm>,
+) -> Result<HttpResponse, WebError> {
+    let form = form.data;
+    let lang = page_lang(&req, None);
+    let email = users::normalize_email(&form.email);
+    let client = req
+        .connection_info()
+        .realip_remote_addr()
+        .unwrap_or("unknown")
+        .to_string();
+    let keys = [format!("email:{email}"), format!("ip:{client}")];
+    let now = Instant::now();
+    let locked = keys
+        .iter()
+        .filter_map(|k| state.signin_limiter.check(k, now))
+        .max();
+    let rerender = |status: StatusCode, message_key: &str| {
+        render_page(
+            &req,
+            &state,
+            None,
+            status,
+            "web/signin.html",
+            json!({
+                "email": form.email,
+                "next": safe_next(form.next.as_deref()),
+                "error": translate(lang, message_key),
+            }),
+        )
+    };
+    if let Some(retry_after) = locked {
+        let mut response = rerender(StatusCode::TOO_MANY_REQUESTS, "signin.rate_limited")?;
+        response.headers_mut().insert(
+            actix_web::http::header::RETRY_AFTER,
+            actix_web::http::header::HeaderValue::from(retry_after),
+        );
+        return Ok(response);
+    }
+    let pool = state.pool.clone();
+    let lookup_email = email.clone();
+    let user = db::run(&pool, move |conn| {
+        Ok(users::find_by_email(conn, &lookup_email)?)
+    })
+    .await?;
+    let candidate = user.filter(|u| u.active);
+    let supplied = form.password.clone();
+    let hash = candidate.as_ref().and_then(|u| u.password_hash.clone());
+    // Argon2 is slow by design: verify on the blocking pool, and verify a dummy hash when there
+    // is no account so the answer takes as long either way.
+    let verified = web::block(move || match hash {
+        Some(hash) => password::verify_password(&supplied, &hash),
+        None => {
+            password::verify_against_dummy(&supplied);
+            false
+        }
+    })
+    .await
+    .map_err(AppError::internal)?;
+    let Some(user) = candidate.filter(|_| verified) else {
+        for key in &keys {
+            state.signin_limiter.record_failure(key, now);
+        }
+        return rerender(StatusCode::UNAUTHORIZED, "signin.invalid");
+    };
+    state.signin_limiter.reset(&keys[0]);
+    let st = state.clone();
+    let plain = db::run_tx(&state.pool, move |conn| {
+        open_session(conn, &st, &user, "password")
+    })
+    .await?;
+    let mut response = redirect(&safe_next(form.next.as_deref()));
+    response
+        .add_cookie(&session_cookie(&state, plain))
+        .map_err(AppError::internal)?;
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LinkQuery {
+    pub token: Option<String>,
+}
+
+/// The link in the email (or from `liaison login-link`) opens this page; the sign-in itself is
+/// a button press (POST), so mail scanners that fetch links do not use it up.
+pub async fn show_link_confirmation(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    query: web::Query<LinkQuery>,
+) -> Result<HttpResponse, WebError> {
+    render_page(
+        &req,
+        &state,
+        None,
+        StatusCode::OK,
+        "web/signin_link.html",
+        json!({"token": query.token.clone().unwrap_or_default()}),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LinkForm {
+    pub token: String,
+}
+
+pub async fn redeem_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<LinkForm>,
+) -> Result<HttpResponse, WebError> {
+    let token = form.data.token;
+    let st = state.clone();
+    let plain = db::run_tx(&state.pool, move |conn| {
+        let Some(user) = credentials::redeem_login_link(conn, &st.key, &token)? else {
+            return Ok(None);
+        };
+        users::mark_email_verified(conn, &user.id)?;
+        open_session(conn, &st, &user, "link").map(Some)
+    })
+    .await?;
+    let Some(plain) = plain else {
+        let lang = page_lang(&req, None);
+        return render_page(
+            &req,
+            &state,
+            None,
+            StatusCode::BAD_REQUEST,
+            "web/signin.html",
+            json!({"email": "", "next": "/", "error": translate(lang, "signin.link_invalid")}),
+        );
+    };
+    let mut response = redirect("/");
+    response
+        .add_cookie(&session_cookie(&state, plain))
+        .map_err(AppError::internal)?;
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn signout(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, WebError> {
+    if let Some(cookie) = req.cookie(SESSION_COOKIE) {
+        let key = state.key.clone();
+        let plain = cookie.value().to_string();
+        db::run(&state.pool, move |conn| {
+            Ok(credentials::end_session(conn, &key, &plain)?)
+        })
+        .await?;
+    }
+    let mut response = redirect("/signin");
+    let mut removal = Cookie::build(SESSION_COOKIE, "").path("/").finish();
+    removal.make_removal();
+    response.add_cookie(&removal).map_err(AppError::internal)?;
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LangForm {
+    pub lang: String,
+    pub next: Option<String>,
+}
+
+pub async fn switch_language(
+    state: web::Data<AppState>,
+    form: CsrfForm<LangForm>,
+) -> Result<HttpResponse, WebError> {
+    let lang = Lang::parse(&form.data.lang)
+        .ok_or_else(|| AppError::BadRequest("unknown language".into()))?;
+    let mut response = redirect(&safe_next(form.data.next.as_deref()));
+    let cookie = Cookie::build(LANG_COOKIE, lang.as_str())
+        .path("/")
+        .same_site(SameSite::Lax)
+        .secure(state.settings.cookies_secure())
+        .max_age(time::Duration::days(365))
+        .finish();
+    response.add_cookie(&cookie).map_err(AppError::internal)?;
+    Ok(response)
+}

@@ -1,0 +1,211 @@
+//! Building and running the HTTP server: database preparation, shared state, middleware.
+
+use std::net::TcpListener;
+use std::time::Instant;
+
+use actix_web::dev::{Server, Service};
+use actix_web::http::header::{self, HeaderName, HeaderValue};
+use actix_web::middleware::DefaultHeaders;
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use anyhow::Context;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+use crate::auth::csrf::{self, CsrfCookie};
+use crate::auth::rate_limit::FailureLimiter;
+use crate::auth::secrets::{SecretKey, random_token};
+use crate::config::Settings;
+use crate::db::{self, DbConnection, Pool};
+use crate::error::{AppError, WebError};
+use crate::http;
+use crate::http::api::json_error;
+use crate::metrics::Metrics;
+use crate::state::AppState;
+use crate::store;
+
+/// Opens one connection (CLI commands) with migrations applied.
+pub fn open_database(settings: &Settings) -> anyhow::Result<DbConnection> {
+    let mut conn = db::establish(&settings.database_url).with_context(|| {
+        format!(
+            "cannot connect to the database ({})",
+            redact(&settings.database_url)
+        )
+    })?;
+    db::run_migrations(&mut conn)?;
+    Ok(conn)
+}
+
+/// Hides a password in a database URL for messages.
+pub fn redact(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            let _ = parsed.set_password(Some("****"));
+            parsed.to_string()
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// The secret key: `LIAISON_SECRET_KEY`, or one generated once and kept in the database so
+/// that every process sharing the database agrees on it.
+pub fn secret_key(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<SecretKey> {
+    if let Some(key) = &settings.secret_key {
+        return Ok(SecretKey::new(key.as_bytes().to_vec()));
+    }
+    let stored = store::settings::get_or_insert(conn, "secret_key", random_token)?;
+    Ok(SecretKey::new(stored.into_bytes()))
+}
+
+pub fn prepare(settings: &Settings) -> anyhow::Result<(Pool, SecretKey)> {
+    let key = {
+        let mut conn = open_database(settings)?;
+        secret_key(&mut conn, settings)?
+    };
+    let pool =
+        db::build_pool(&settings.database_url, settings.db_pool_size).with_context(|| {
+            format!(
+                "cannot open a connection pool to {}",
+                redact(&settings.database_url)
+            )
+        })?;
+    Ok((pool, key))
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    pub fn build(settings: Settings) -> anyhow::Result<Application> {
+        let listener = TcpListener::bind(&settings.bind)
+            .with_context(|| format!("cannot listen on {}", settings.bind))?;
+        Application::build_with_listener(settings, listener)
+    }
+
+    pub fn build_with_listener(
+        settings: Settings,
+        listener: TcpListener,
+    ) -> anyhow::Result<Application> {
+        crate::templates::init(settings.template_dir.clone());
+        let (pool, key) = prepare(&settings)?;
+        let port = listener.local_addr()?.port();
+        let state = web::Data::new(AppState {
+            pool,
+            key,
+            signin_limiter: FailureLimiter::new(
+                settings.signin_max_failures,
+                settings.signin_window,
+            ),
+            metrics: Metrics::default(),
+            settings,
+        });
+        let server = run(listener, state)?;
+        Ok(Application { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM; in-flight requests get 30 s to finish.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}
+
+fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/openapi.json"
+}
+
+fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
+    let body_limit = state.settings.body_limit_bytes;
+    let secure = state.settings.cookies_secure();
+    let server = HttpServer::new(move || {
+        let json_config = web::JsonConfig::default()
+            .limit(body_limit)
+            .error_handler(|error, _req| {
+                use actix_web::error::JsonPayloadError;
+                let app_error = match error {
+                    JsonPayloadError::ContentType => {
+                        AppError::UnsupportedMediaType("send application/json".into())
+                    }
+                    JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
+                        AppError::PayloadTooLarge
+                    }
+                    JsonPayloadError::Deserialize(e) => json_error(e),
+                    other => AppError::BadRequest(other.to_string()),
+                };
+                app_error.into()
+            });
+        let query_config = web::QueryConfig::default().error_handler(|error, _req| {
+            AppError::validation_one("query", "invalid", error.to_string()).into()
+        });
+        let path_config = web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into());
+        let state_for_metrics = state.clone();
+        App::new()
+            .app_data(state.clone())
+            .app_data(json_config)
+            .app_data(query_config)
+            .app_data(path_config)
+            .app_data(web::PayloadConfig::default().limit(body_limit))
+            .configure(http::configure)
+            .default_service(web::to(not_found))
+            .wrap_fn(move |req, srv| {
+                // Every page response carries the CSRF cookie its forms are checked against.
+                let mut new_cookie = None;
+                if !is_api(req.path()) && req.cookie(csrf::CSRF_COOKIE).is_none() {
+                    let (value, cookie) = csrf::new_cookie(secure);
+                    req.extensions_mut().insert(CsrfCookie(value));
+                    new_cookie = Some(cookie);
+                }
+                let future = srv.call(req);
+                async move {
+                    let mut response = future.await?;
+                    if let Some(cookie) = new_cookie {
+                        let _ = response.response_mut().add_cookie(&cookie);
+                    }
+                    Ok(response)
+                }
+            })
+            .wrap_fn(move |req, srv| {
+                let started = Instant::now();
+                let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                let metrics = state_for_metrics.clone();
+                let future = srv.call(req);
+                async move {
+                    let mut response = future.await?;
+                    metrics.metrics.observe(response.status().as_u16(), started.elapsed());
+                    if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                        response
+                            .headers_mut()
+                            .insert(HeaderName::from_static("x-request-id"), id);
+                    }
+                    Ok(response)
+                }
+            })
+            .wrap(
+                DefaultHeaders::new()
+                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+                    .add((header::X_FRAME_OPTIONS, "DENY"))
+                    // Sign-in links carry a secret in the URL: never leak it in Referer.
+                    .add((header::REFERRER_POLICY, "no-referrer"))
+                    .add((
+                        header::CONTENT_SECURITY_POLICY,
+                        "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+                    )),
+            )
+            .wrap(TracingLogger::default())
+    })
+    .listen(listener)?
+    .shutdown_timeout(30)
+    .run();
+    Ok(server)
+}
+
+async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
+    if is_api(req.path()) {
+        Err(AppError::NotFound.into())
+    } else {
+        Err(WebError(AppError::NotFound).into())
+    }
+}

@@ -1,0 +1,15 @@
+//! What every request handler shares.
+
+use crate::auth::rate_limit::FailureLimiter;
+use crate::auth::secrets::SecretKey;
+use crate::config::Settings;
+use crate::db::Pool;
+use crate::metrics::Metrics;
+
+pub struct AppState {
+    pub pool: Pool,
+    pub settings: Settings,
+    pub key: SecretKey,
+    pub signin_limiter: FailureLimiter,
+    pub metrics: Metrics,
+}

@@ -1,0 +1,9 @@
+//! Diesel queries per aggregate. Functions take `&mut DbConnection` so they compose inside one
+//! transaction; none opens its own.
+
+pub mod audit;
+pub mod credentials;
+pub mod idempotency;
+pub mod proposals;
+pub mod settings;
+pub mod users;

@@ -1,0 +1,320 @@
+//! Proposals, their submission rounds, their transition events and the reference counter.
+
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use diesel::sql_types::Integer;
+
+use crate::db::schema::{proposal_events, proposal_rounds, proposals, users};
+use crate::db::{self, DbConnection};
+
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = proposals)]
+pub struct ProposalRow {
+    pub id: String,
+    pub reference: Option<String>,
+    pub status: String,
+    pub owner_id: String,
+    pub title: String,
+    pub product: String,
+    pub therapeutic_area: String,
+    pub content: String,
+    pub round: i32,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+pub struct SearchColumns<'a> {
+    pub title: &'a str,
+    pub product: &'a str,
+    pub therapeutic_area: &'a str,
+}
+
+pub fn insert(
+    conn: &mut DbConnection,
+    owner_id: &str,
+    status: &str,
+    columns: &SearchColumns<'_>,
+    content_json: &str,
+) -> QueryResult<ProposalRow> {
+    let now = db::now();
+    let id = db::new_id();
+    diesel::insert_into(proposals::table)
+        .values((
+            proposals::id.eq(&id),
+            proposals::status.eq(status),
+            proposals::owner_id.eq(owner_id),
+            proposals::title.eq(columns.title),
+            proposals::product.eq(columns.product),
+            proposals::therapeutic_area.eq(columns.therapeutic_area),
+            proposals::content.eq(content_json),
+            proposals::round.eq(0),
+            proposals::version.eq(1i64),
+            proposals::created_at.eq(now),
+            proposals::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    find(conn, &id)
+}
+
+pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<ProposalRow> {
+    proposals::table
+        .filter(proposals::id.eq(id))
+        .select(ProposalRow::as_select())
+        .first(conn)
+}
+
+/// Writes new content only if the row is still at `expected_version` (optimistic locking).
+/// Returns `false` when someone else changed it first.
+pub fn update_content(
+    conn: &mut DbConnection,
+    id: &str,
+    expected_version: i64,
+    columns: &SearchColumns<'_>,
+    content_json: &str,
+) -> QueryResult<bool> {
+    let changed = diesel::update(
+        proposals::table
+            .filter(proposals::id.eq(id))
+            .filter(proposals::version.eq(expected_version)),
+    )
+    .set((
+        proposals::title.eq(columns.title),
+        proposals::product.eq(columns.product),
+        proposals::therapeutic_area.eq(columns.therapeutic_area),
+        proposals::content.eq(content_json),
+        proposals::version.eq(expected_version + 1),
+        proposals::updated_at.eq(db::now()),
+    ))
+    .execute(conn)?;
+    Ok(changed == 1)
+}
+
+pub struct StatusChange<'a> {
+    pub status: &'a str,
+    pub reference: Option<&'a str>,
+    pub round: i32,
+    pub submitted_at: Option<NaiveDateTime>,
+    pub content_json: Option<&'a str>,
+}
+
+/// Moves the proposal to a new status, guarded by the version read at the start.
+pub fn change_status(
+    conn: &mut DbConnection,
+    id: &str,
+    expected_version: i64,
+    change: &StatusChange<'_>,
+) -> QueryResult<bool> {
+    let target = proposals::table
+        .filter(proposals::id.eq(id))
+        .filter(proposals::version.eq(expected_version));
+    let now = db::now();
+    let changed = diesel::update(target)
+        .set((
+            proposals::status.eq(change.status),
+            proposals::round.eq(change.round),
+            proposals::version.eq(expected_version + 1),
+            proposals::updated_at.eq(now),
+        ))
+        .execute(conn)?;
+    if changed != 1 {
+        return Ok(false);
+    }
+    if let Some(reference) = change.reference {
+        diesel::update(proposals::table.filter(proposals::id.eq(id)))
+            .set(proposals::reference.eq(Some(reference)))
+            .execute(conn)?;
+    }
+    if let Some(at) = change.submitted_at {
+        diesel::update(proposals::table.filter(proposals::id.eq(id)))
+            .set(proposals::submitted_at.eq(Some(at)))
+            .execute(conn)?;
+    }
+    if let Some(content) = change.content_json {
+        diesel::update(proposals::table.filter(proposals::id.eq(id)))
+            .set(proposals::content.eq(content))
+            .execute(conn)?;
+    }
+    Ok(true)
+}
+
+/// Which proposals a caller's lists may contain (mirrors `auth::policy::proposal`).
+#[derive(Debug, Clone)]
+pub enum ListScope {
+    Owner(String),
+    All,
+    Submitted,
+    Nothing,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub status: Option<String>,
+    pub updated_since: Option<NaiveDateTime>,
+    pub q: Option<String>,
+    /// Keyset cursor: the last id of the previous page (ids are UUIDv7, newest first).
+    pub before_id: Option<String>,
+    pub limit: i64,
+}
+
+pub fn list(
+    conn: &mut DbConnection,
+    scope: &ListScope,
+    filter: &ListFilter,
+) -> QueryResult<Vec<ProposalRow>> {
+    let mut query = proposals::table
+        .select(ProposalRow::as_select())
+        .order(proposals::id.desc())
+        .limit(filter.limit)
+        .into_boxed();
+    query = match scope {
+        ListScope::Owner(owner) => query.filter(proposals::owner_id.eq(owner.clone())),
+        ListScope::All => query,
+        ListScope::Submitted => query.filter(proposals::status.ne("draft")),
+        ListScope::Nothing => return Ok(Vec::new()),
+    };
+    if let Some(status) = &filter.status {
+        query = query.filter(proposals::status.eq(status.clone()));
+    }
+    if let Some(since) = filter.updated_since {
+        query = query.filter(proposals::updated_at.ge(since));
+    }
+    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+        query = query.filter(
+            diesel::dsl::sql::<diesel::sql_types::Bool>("(LOWER(title) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(pattern.clone())
+                .sql(" ESCAPE '\\' OR LOWER(COALESCE(reference, '')) LIKE ")
+                .bind::<diesel::sql_types::Text, _>(pattern)
+                .sql(" ESCAPE '\\')"),
+        );
+    }
+    if let Some(before) = &filter.before_id {
+        query = query.filter(proposals::id.lt(before.clone()));
+    }
+    query.load(conn)
+}
+
+fn escape_like(text: &str) -> String {
+    text.replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_")
+}
+
+#[derive(QueryableByName)]
+struct CounterValue {
+    #[diesel(sql_type = Integer)]
+    last_value: i32,
+}
+
+/// The next sequence number of `year`. The row lock (PostgreSQL) or the write lock (SQLite)
+/// holds until the submitting transaction ends, and a rollback undoes the increment, so the
+/// numbers are unique and gap-free.
+pub fn next_reference_sequence(conn: &mut DbConnection, year: i32) -> QueryResult<i32> {
+    let sql = match conn {
+        DbConnection::Postgres(_) => {
+            "INSERT INTO reference_counters (year, last_value) VALUES ($1, 1) \
+             ON CONFLICT (year) DO UPDATE SET last_value = reference_counters.last_value + 1 \
+             RETURNING last_value"
+        }
+        DbConnection::Sqlite(_) => {
+            "INSERT INTO reference_counters (year, last_value) VALUES (?, 1) \
+             ON CONFLICT (year) DO UPDATE SET last_value = reference_counters.last_value + 1 \
+             RETURNING last_value"
+        }
+    };
+    diesel::sql_query(sql)
+        .bind::<Integer, _>(year)
+        .get_result::<CounterValue>(conn)
+        .map(|row| row.last_value)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = proposal_rounds)]
+pub struct RoundRow {
+    pub proposal_id: String,
+    pub round: i32,
+    pub content: String,
+    pub submitted_at: NaiveDateTime,
+    pub submitted_by: String,
+}
+
+pub fn insert_round(
+    conn: &mut DbConnection,
+    proposal_id: &str,
+    round: i32,
+    content_json: &str,
+    submitted_by: &str,
+    at: NaiveDateTime,
+) -> QueryResult<()> {
+    diesel::insert_into(proposal_rounds::table)
+        .values((
+            proposal_rounds::proposal_id.eq(proposal_id),
+            proposal_rounds::round.eq(round),
+            proposal_rounds::content.eq(content_json),
+            proposal_rounds::submitted_at.eq(at),
+            proposal_rounds::submitted_by.eq(submitted_by),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn rounds(conn: &mut DbConnection, proposal_id: &str) -> QueryResult<Vec<RoundRow>> {
+    proposal_rounds::table
+        .filter(proposal_rounds::proposal_id.eq(proposal_id))
+        .order(proposal_rounds::round.asc())
+        .select(RoundRow::as_select())
+        .load(conn)
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = proposal_events)]
+pub struct EventRow {
+    pub id: String,
+    pub proposal_id: String,
+    pub action: String,
+    pub from_status: String,
+    pub to_status: String,
+    pub actor_id: String,
+    pub reason: Option<String>,
+    pub at: NaiveDateTime,
+}
+
+pub struct NewEvent<'a> {
+    pub proposal_id: &'a str,
+    pub action: &'a str,
+    pub from_status: &'a str,
+    pub to_status: &'a str,
+    pub actor_id: &'a str,
+    pub reason: Option<&'a str>,
+}
+
+pub fn insert_event(conn: &mut DbConnection, event: &NewEvent<'_>) -> QueryResult<()> {
+    diesel::insert_into(proposal_events::table)
+        .values((
+            proposal_events::id.eq(db::new_id()),
+            proposal_events::proposal_id.eq(event.proposal_id),
+            proposal_events::action.eq(event.action),
+            proposal_events::from_status.eq(event.from_status),
+            proposal_events::to_status.eq(event.to_status),
+            proposal_events::actor_id.eq(event.actor_id),
+            proposal_events::reason.eq(event.reason),
+            proposal_events::at.eq(db::now()),
+        ))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Events with the actor's display name, oldest first.
+pub fn events_with_actor(
+    conn: &mut DbConnection,
+    proposal_id: &str,
+) -> QueryResult<Vec<(EventRow, String)>> {
+    proposal_events::table
+        .inner_join(users::table.on(users::id.eq(proposal_events::actor_id)))
+        .filter(proposal_events::proposal_id.eq(proposal_id))
+        .order((proposal_events::at.asc(), proposal_events::id.asc()))
+        .select((EventRow::as_select(), users::display_name))
+        .load(conn)
+}

@@ -1,0 +1,129 @@
+//! Page and email templates: embedded in the binary (so the service runs from any directory),
+//! optionally overridden file by file from `LIAISON_TEMPLATE_DIR`. HTML is autoescaped.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::OnceLock;
+
+use minijinja::{Environment, State};
+use serde::Serialize;
+
+use crate::domain::Lang;
+use crate::error::AppError;
+
+macro_rules! embedded {
+    ($($name:literal),* $(,)?) => {
+        &[$(($name, include_str!(concat!("../templates/", $name)))),*]
+    };
+}
+
+/// Every shipped template, by name relative to `templates/`.
+pub const EMBEDDED: &[(&str, &str)] = embedded![
+    "web/base.html",
+    "web/error.html",
+    "web/signin.html",
+    "web/signin_link.html",
+    "web/dashboard.html",
+    "web/proposal_form.html",
+    "web/proposal_show.html",
+    "web/admin_users.html",
+];
+
+pub const STYLESHEET: &str = include_str!("../templates/static/app.css");
+const CATALOG_JA: &str = include_str!("../templates/i18n/ja.json");
+const CATALOG_EN: &str = include_str!("../templates/i18n/en.json");
+
+static ENVIRONMENT: OnceLock<Environment<'static>> = OnceLock::new();
+static CATALOGS: OnceLock<Catalogs> = OnceLock::new();
+
+struct Catalogs {
+    ja: HashMap<String, String>,
+    en: HashMap<String, String>,
+}
+
+fn catalogs() -> &'static Catalogs {
+    CATALOGS.get_or_init(|| Catalogs {
+        ja: serde_json::from_str(CATALOG_JA).unwrap_or_default(),
+        en: serde_json::from_str(CATALOG_EN).unwrap_or_default(),
+    })
+}
+
+/// The message for `key` in `lang`; the key itself when it is missing (a test checks none is).
+pub fn translate(lang: Lang, key: &str) -> String {
+    let catalog = match lang {
+        Lang::Ja => &catalogs().ja,
+        Lang::En => &catalogs().en,
+    };
+    catalog.get(key).cloned().unwrap_or_else(|| key.to_string())
+}
+
+pub fn catalog_keys(lang: Lang) -> Vec<String> {
+    let catalog = match lang {
+        Lang::Ja => &catalogs().ja,
+        Lang::En => &catalogs().en,
+    };
+    let mut keys: Vec<String> = catalog.keys().cloned().collect();
+    keys.sort();
+    keys
+}
+
+fn t(state: &State, key: &str) -> String {
+    let lang = state
+        .lookup("lang")
+        .and_then(|v| v.as_str().and_then(Lang::parse))
+        .unwrap_or_default();
+    translate(lang, key)
+}
+
+fn build(override_dir: Option<PathBuf>) -> Environment<'static> {
+    let mut env = Environment::new();
+    env.set_loader(move |name| {
+        if let Some(dir) = &override_dir {
+            let path = dir.join(name);
+            if path.is_file() {
+                return std::fs::read_to_string(&path).map(Some).map_err(|e| {
+                    minijinja::Error::new(minijinja::ErrorKind::TemplateNotFound, e.to_string())
+                });
+            }
+        }
+        Ok(EMBEDDED
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, source)| source.to_string()))
+    });
+    env.add_function("t", t);
+    env
+}
+
+/// Sets the override folder; only the first call counts (at start-up).
+pub fn init(override_dir: Option<PathBuf>) {
+    let _ = ENVIRONMENT.get_or_init(|| build(override_dir));
+}
+
+fn environment() -> &'static Environment<'static> {
+    ENVIRONMENT.get_or_init(|| build(None))
+}
+
+pub fn render(name: &str, context: impl Serialize) -> Result<String, AppError> {
+    environment()
+        .get_template(name)
+        .and_then(|template| template.render(context))
+        .map_err(|e| AppError::internal(format!("template {name}: {e:#}")))
+}
+
+pub fn error_titles(status: u16) -> (&'static str, &'static str) {
+    match status {
+        400 => ("リクエストが正しくありません", "Bad request"),
+        403 => ("この操作は許可されていません", "Forbidden"),
+        404 => ("ページが見つかりません", "Page not found"),
+        409 => (
+            "現在の状態ではこの操作はできません",
+            "Not possible in the current state",
+        ),
+        413 => ("データが大きすぎます", "Too large"),
+        422 => ("入力内容を確認してください", "Please check your input"),
+        429 => ("試行回数が多すぎます", "Too many attempts"),
+        503 => ("一時的に利用できません", "Temporarily unavailable"),
+        _ => ("エラーが発生しました", "An error occurred"),
+    }
+}

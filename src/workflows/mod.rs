@@ -1,0 +1,6 @@
+//! Use cases shared by the JSON API, the web pages and the CLI. Each runs inside the caller's
+//! transaction: authorise with `auth::policy`, apply the domain rules, write through `store`,
+//! and append the audit record in the same transaction.
+
+pub mod proposals;
+pub mod users;

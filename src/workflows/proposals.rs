@@ -1,0 +1,322 @@
+//! Proposal use cases: create, edit (optimistic locking), transitions with their guards.
+
+use chrono::{Datelike, FixedOffset};
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::auth::policy::{self, ProposalAction, ProposalFacts};
+use crate::db::{self, DbConnection};
+use crate::domain::Role;
+use crate::domain::lifecycle::{self, Action, GuardFacts, Status, TransitionError};
+use crate::domain::proposal::{FieldIssue, ProposalContent, diff};
+use crate::domain::reference::format_reference;
+use crate::error::{AppError, AppResult, FieldError};
+use crate::store::audit::{self, Entry};
+use crate::store::proposals::{
+    self, ListScope, NewEvent, ProposalRow, SearchColumns, StatusChange,
+};
+
+/// A proposal as stored, with its content parsed.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    pub row: ProposalRow,
+    pub content: ProposalContent,
+    pub status: Status,
+}
+
+impl Loaded {
+    fn from_row(row: ProposalRow) -> AppResult<Loaded> {
+        let content: ProposalContent = serde_json::from_str(&row.content)?;
+        let status: Status = row
+            .status
+            .parse()
+            .map_err(|e| AppError::internal(format!("stored status: {e}")))?;
+        Ok(Loaded {
+            row,
+            content,
+            status,
+        })
+    }
+}
+
+fn facts<'a>(row: &'a ProposalRow, status: Status) -> ProposalFacts<'a> {
+    ProposalFacts {
+        owner_id: &row.owner_id,
+        status,
+        // MSL and reviewer assignments arrive with their own features.
+        assigned_msl: false,
+        cleared_reviewer: false,
+    }
+}
+
+/// Loads a proposal the caller may act on; hidden ones are `NotFound`.
+pub fn load(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: &str,
+    action: ProposalAction,
+) -> AppResult<Loaded> {
+    let loaded = Loaded::from_row(proposals::find(conn, id)?)?;
+    policy::proposal(principal, action, &facts(&loaded.row, loaded.status)).require()?;
+    Ok(loaded)
+}
+
+pub fn list_scope(principal: &Principal) -> ListScope {
+    match principal.role {
+        Role::Investigator => ListScope::Owner(principal.user_id.clone()),
+        Role::Admin => ListScope::All,
+        Role::Chair => ListScope::Submitted,
+        Role::Msl | Role::Reviewer | Role::Cro => ListScope::Nothing,
+    }
+}
+
+/// Actions the caller could take now (by status and role; guards are checked when taken).
+pub fn actions_for(principal: &Principal, loaded: &Loaded) -> Vec<Action> {
+    let actor = policy::lifecycle_actor(principal, &loaded.row.owner_id);
+    lifecycle::allowed_actions(loaded.status)
+        .into_iter()
+        .filter(|action| {
+            !matches!(
+                lifecycle::transition(loaded.status, *action, actor, &GuardFacts::default()),
+                Err(TransitionError::NotPermitted { .. })
+            )
+        })
+        .collect()
+}
+
+fn columns(content: &ProposalContent) -> SearchColumns<'_> {
+    SearchColumns {
+        title: &content.title,
+        product: &content.product,
+        therapeutic_area: &content.therapeutic_area,
+    }
+}
+
+pub fn issues_to_errors(issues: &[FieldIssue]) -> Vec<FieldError> {
+    issues
+        .iter()
+        .map(|i| FieldError::new(&i.field, i.code, i.english()))
+        .collect()
+}
+
+/// Draft-time checks: lengths only, so a draft can always be saved while it grows.
+fn check_draft(content: &ProposalContent) -> AppResult<()> {
+    let issues: Vec<FieldIssue> = content
+        .check_complete()
+        .into_iter()
+        .filter(|i| i.code == "too_long")
+        .collect();
+    if issues.is_empty() {
+        Ok(())
+    } else {
+        Err(AppError::Validation(issues_to_errors(&issues)))
+    }
+}
+
+pub fn create(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    content: ProposalContent,
+) -> AppResult<Loaded> {
+    policy::create_proposal(principal).require()?;
+    let content = content.tidy();
+    check_draft(&content)?;
+    let json_text = serde_json::to_string(&content)?;
+    let row = proposals::insert(
+        conn,
+        &principal.user_id,
+        Status::Draft.as_str(),
+        &columns(&content),
+        &json_text,
+    )?;
+    audit::append(
+        conn,
+        Entry::new(&principal.actor(), "proposal.create", "proposal", &row.id)
+            .after(serde_json::to_value(&content)?),
+    )?;
+    Loaded::from_row(row)
+}
+
+/// Replaces the content of an editable proposal. `expected_version` comes from `If-Match`
+/// (API) or the form's hidden field (web); a stale one is refused with 412.
+pub fn update(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: &str,
+    expected_version: i64,
+    content: ProposalContent,
+) -> AppResult<Loaded> {
+    let current = load(conn, principal, id, ProposalAction::EditFields)?;
+    if !lifecycle::is_editable_by_owner(current.status) {
+        return Err(AppError::Conflict(format!(
+            "a proposal in status '{}' is frozen; it can be edited again when a revision is requested",
+            current.status.as_str()
+        )));
+    }
+    if current.row.version != expected_version {
+        return Err(AppError::PreconditionFailed);
+    }
+    let content = content.tidy();
+    check_draft(&content)?;
+    let changes = diff(&current.content, &content);
+    if changes.is_empty() {
+        return Ok(current);
+    }
+    let json_text = serde_json::to_string(&content)?;
+    if !proposals::update_content(conn, id, expected_version, &columns(&content), &json_text)? {
+        return Err(AppError::PreconditionFailed);
+    }
+    let actor = principal.actor();
+    for change in &changes {
+        audit::append(
+            conn,
+            Entry::new(&actor, "proposal.update", "proposal", id)
+                .before(json!({ &change.field: change.before }))
+                .after(json!({ &change.field: change.after })),
+        )?;
+    }
+    Loaded::from_row(proposals::find(conn, id)?)
+}
+
+/// The year of a reference number: the programme runs in Japan, so the year turns at
+/// midnight Japan time.
+fn reference_year() -> i32 {
+    let now = chrono::Utc::now();
+    FixedOffset::east_opt(9 * 3600)
+        .map(|jst| now.with_timezone(&jst).year())
+        .unwrap_or_else(|| now.year())
+}
+
+pub fn transition(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: &str,
+    action: Action,
+    reason: Option<&str>,
+    expected_version: Option<i64>,
+) -> AppResult<Loaded> {
+    let current = load(conn, principal, id, ProposalAction::View)?;
+    if expected_version.is_some_and(|v| v != current.row.version) {
+        return Err(AppError::PreconditionFailed);
+    }
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let mut facts = GuardFacts {
+        reason: reason.map(str::to_string),
+        ..GuardFacts::default()
+    };
+    let completeness = if action == Action::Submit {
+        current.content.check_complete()
+    } else {
+        Vec::new()
+    };
+    facts.complete = completeness.is_empty();
+    let actor = policy::lifecycle_actor(principal, &current.row.owner_id);
+    let next = match lifecycle::transition(current.status, action, actor, &facts) {
+        Ok(next) => next,
+        Err(TransitionError::NotAllowed { allowed, .. }) => {
+            let allowed: Vec<String> = allowed.iter().map(|a| a.as_str().to_string()).collect();
+            return Err(AppError::InvalidTransition {
+                detail: format!(
+                    "'{}' is not possible while the proposal is '{}'; allowed now: {}",
+                    action.as_str(),
+                    current.status.as_str(),
+                    if allowed.is_empty() {
+                        "none".to_string()
+                    } else {
+                        allowed.join(", ")
+                    }
+                ),
+                allowed_actions: allowed,
+            });
+        }
+        Err(TransitionError::NotPermitted { .. }) => {
+            return Err(AppError::Forbidden(format!(
+                "your role may not '{}' this proposal",
+                action.as_str()
+            )));
+        }
+        Err(TransitionError::GuardFailed { unmet, .. }) => {
+            if !completeness.is_empty() {
+                return Err(AppError::Validation(issues_to_errors(&completeness)));
+            }
+            if unmet.contains(&lifecycle::Guard::Reason) {
+                return Err(AppError::validation_one(
+                    "reason",
+                    "required",
+                    "a reason is required",
+                ));
+            }
+            let unmet: Vec<&str> = unmet.iter().map(|g| g.as_str()).collect();
+            return Err(AppError::Conflict(format!(
+                "'{}' needs: {}",
+                action.as_str(),
+                unmet.join(", ")
+            )));
+        }
+    };
+
+    let now = db::now();
+    let new_round = lifecycle::starts_new_round(current.status, action);
+    let round = if new_round {
+        current.row.round + 1
+    } else {
+        current.row.round
+    };
+    let reference = match (&current.row.reference, action) {
+        (None, Action::Submit) => {
+            let year = reference_year();
+            Some(format_reference(
+                year,
+                proposals::next_reference_sequence(conn, year)?,
+            ))
+        }
+        _ => None,
+    };
+    let content_json = serde_json::to_string(&current.content)?;
+    let changed = proposals::change_status(
+        conn,
+        id,
+        current.row.version,
+        &StatusChange {
+            status: next.as_str(),
+            reference: reference.as_deref(),
+            round,
+            submitted_at: (action == Action::Submit).then_some(now),
+            content_json: None,
+        },
+    )?;
+    if !changed {
+        return Err(AppError::PreconditionFailed);
+    }
+    if new_round {
+        proposals::insert_round(conn, id, round, &content_json, &principal.user_id, now)?;
+    }
+    proposals::insert_event(
+        conn,
+        &NewEvent {
+            proposal_id: id,
+            action: action.as_str(),
+            from_status: current.status.as_str(),
+            to_status: next.as_str(),
+            actor_id: &principal.user_id,
+            reason,
+        },
+    )?;
+    let mut after = json!({"status": next.as_str(), "round": round});
+    if let Some(reference) = &reference {
+        after["reference"] = json!(reference);
+    }
+    audit::append(
+        conn,
+        Entry::new(
+            &principal.actor(),
+            &format!("proposal.{}", action.as_str()),
+            "proposal",
+            id,
+        )
+        .before(json!({"status": current.status.as_str(), "round": current.row.round}))
+        .after(after)
+        .reason(reason),
+    )?;
+    Loaded::from_row(proposals::find(conn, id)?)
+}

@@ -1,0 +1,147 @@
+//! Account administration.
+
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::auth::policy;
+use crate::db::DbConnection;
+use crate::domain::proposal::looks_like_email;
+use crate::domain::{Lang, Role};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::store::audit::{self, Actor, Entry};
+use crate::store::credentials;
+use crate::store::users::{self, NewUser, UserRow};
+
+pub struct CreateUser<'a> {
+    pub email: &'a str,
+    pub display_name: &'a str,
+    pub role: Role,
+    pub lang: Lang,
+}
+
+pub fn validate_new_user(input: &CreateUser<'_>) -> Vec<FieldError> {
+    let mut errors = Vec::new();
+    if !looks_like_email(input.email) || input.email.chars().count() > 254 {
+        errors.push(FieldError::new("email", "email", "is not an email address"));
+    }
+    let name_chars = input.display_name.trim().chars().count();
+    if name_chars == 0 {
+        errors.push(FieldError::new("display_name", "required", "is required"));
+    } else if name_chars > 200 {
+        errors.push(FieldError::new(
+            "display_name",
+            "too_long",
+            "must be at most 200 characters",
+        ));
+    }
+    errors
+}
+
+/// Creates an account and audits it. `actor` is the admin, or the system for the CLI.
+pub fn create(
+    conn: &mut DbConnection,
+    actor: &Actor,
+    input: &CreateUser<'_>,
+) -> AppResult<UserRow> {
+    let errors = validate_new_user(input);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if users::find_by_email(conn, input.email)?.is_some() {
+        return Err(AppError::Validation(vec![FieldError::new(
+            "email",
+            "duplicate",
+            "an account with this email already exists",
+        )]));
+    }
+    let user = users::insert(
+        conn,
+        &NewUser {
+            email: input.email,
+            display_name: input.display_name,
+            role: input.role,
+            lang: input.lang,
+            organization_id: None,
+            email_verified: input.role.is_staff(),
+        },
+    )?;
+    audit::append(
+        conn,
+        Entry::new(actor, "user.create", "user", &user.id).after(json!({
+            "email": user.email,
+            "display_name": user.display_name,
+            "role": user.role,
+            "lang": user.lang,
+        })),
+    )?;
+    Ok(user)
+}
+
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+    pub display_name: Option<String>,
+    pub lang: Option<Lang>,
+}
+
+/// Changes role / active flag; deactivation ends the user's sessions and tokens at once.
+pub fn change(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    user_id: &str,
+    change: &UserChange,
+) -> AppResult<UserRow> {
+    policy::manage_users(principal).require()?;
+    let before = users::find(conn, user_id)?;
+    if user_id == principal.user_id
+        && (change.active == Some(false) || change.role.is_some_and(|r| r != Role::Admin))
+    {
+        return Err(AppError::Conflict(
+            "admins cannot demote or deactivate themselves".into(),
+        ));
+    }
+    let actor = principal.actor();
+    let mut after = before.clone();
+    if let Some(role) = change.role.filter(|r| *r != before.role()) {
+        after = users::set_role(conn, user_id, role)?;
+        audit::append(
+            conn,
+            Entry::new(&actor, "user.change_role", "user", user_id)
+                .before(json!({"role": before.role}))
+                .after(json!({"role": after.role})),
+        )?;
+    }
+    if change.display_name.is_some() || change.lang.is_some() {
+        let name = change
+            .display_name
+            .clone()
+            .unwrap_or_else(|| after.display_name.clone());
+        let lang = change.lang.unwrap_or_else(|| after.lang());
+        let updated = users::set_display_name_and_lang(conn, user_id, name.trim(), lang)?;
+        audit::append(
+            conn,
+            Entry::new(&actor, "user.update", "user", user_id)
+                .before(json!({"display_name": after.display_name, "lang": after.lang}))
+                .after(json!({"display_name": updated.display_name, "lang": updated.lang})),
+        )?;
+        after = updated;
+    }
+    if let Some(active) = change.active.filter(|a| *a != before.active) {
+        after = users::set_active(conn, user_id, active)?;
+        if !active {
+            credentials::end_all_for_user(conn, user_id)?;
+        }
+        let action = if active {
+            "user.reactivate"
+        } else {
+            "user.deactivate"
+        };
+        audit::append(
+            conn,
+            Entry::new(&actor, action, "user", user_id)
+                .before(json!({"active": before.active}))
+                .after(json!({"active": active})),
+        )?;
+    }
+    Ok(after)
+}
