@@ -96,6 +96,10 @@ impl Application {
                 settings.signin_max_failures,
                 settings.signin_window,
             ),
+            ip_limiter: FailureLimiter::new(
+                settings.signin_max_failures.saturating_mul(10),
+                settings.signin_window,
+            ),
             metrics: Metrics::default(),
             settings,
         });

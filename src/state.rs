@@ -10,6 +10,10 @@ pub struct AppState {
     pub pool: Pool,
     pub settings: Settings,
     pub key: SecretKey,
+    /// Failed sign-ins per account.
     pub signin_limiter: FailureLimiter,
+    /// Failed sign-ins per client address: ten times looser, since many users share a
+    /// hospital's NAT address.
+    pub ip_limiter: FailureLimiter,
     pub metrics: Metrics,
 }

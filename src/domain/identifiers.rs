@@ -133,6 +133,10 @@ impl Orcid {
                 break;
             }
         }
+        // Byte positions below assume ASCII; anything else is not an ORCID iD.
+        if !s.is_ascii() {
+            return Err(IdentifierError::Format { kind: KIND });
+        }
         let bytes = s.as_bytes();
         let compact: String = match bytes.len() {
             19 if [4, 9, 14].iter().all(|&i| bytes[i] == b'-') => {
@@ -532,5 +536,11 @@ mod tests {
             "too_long"
         );
         assert_eq!(code(parse_registry_id(Registry::Other, " \t ")), "empty");
+    }
+
+    #[test]
+    fn non_ascii_orcid_input_is_refused_without_panicking() {
+        assert!(Orcid::parse("0000-0002-1825-00é").is_err());
+        assert!(Orcid::parse("００００-０００２-１８２５-００９７").is_err());
     }
 }

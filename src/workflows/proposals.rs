@@ -70,17 +70,19 @@ pub fn list_scope(principal: &Principal) -> ListScope {
     }
 }
 
-/// Actions the caller could take now (by status and role; guards are checked when taken).
+/// Actions the caller could take now: permitted for their role, with every guard met that
+/// the caller cannot meet in the request itself (completeness and a reason they supply).
+/// Review decisions and activation stay hidden until the records they need exist.
 pub fn actions_for(principal: &Principal, loaded: &Loaded) -> Vec<Action> {
     let actor = policy::lifecycle_actor(principal, &loaded.row.owner_id);
+    let facts = GuardFacts {
+        complete: true,
+        reason: Some("given with the request".into()),
+        ..GuardFacts::default()
+    };
     lifecycle::allowed_actions(loaded.status)
         .into_iter()
-        .filter(|action| {
-            !matches!(
-                lifecycle::transition(loaded.status, *action, actor, &GuardFacts::default()),
-                Err(TransitionError::NotPermitted { .. })
-            )
-        })
+        .filter(|action| lifecycle::transition(loaded.status, *action, actor, &facts).is_ok())
         .collect()
 }
 

@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::{DateTime, NaiveDateTime};
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -14,7 +14,7 @@ use crate::domain::proposal::{FieldChange, ProposalContent, diff};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{
     Page, decode_cursor, etag, idempotent_create, into_page, json_error, optional_if_match,
-    page_limit, parse_json, read_body, required_if_match,
+    page_limit, parse_json, read_body,
 };
 use crate::state::AppState;
 use crate::store::proposals::{self, ListFilter, ProposalRow};
@@ -44,9 +44,9 @@ pub struct ProposalResponse {
     /// Actions the caller could take now (guards are checked when taken).
     #[schema(value_type = Vec<String>)]
     pub allowed_actions: Vec<Action>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
-    pub submitted_at: Option<NaiveDateTime>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -58,8 +58,8 @@ pub struct ProposalSummary {
     pub product: String,
     pub therapeutic_area: String,
     pub round: i32,
-    pub updated_at: NaiveDateTime,
-    pub submitted_at: Option<NaiveDateTime>,
+    pub updated_at: DateTime<Utc>,
+    pub submitted_at: Option<DateTime<Utc>>,
 }
 
 impl From<ProposalRow> for ProposalSummary {
@@ -72,8 +72,8 @@ impl From<ProposalRow> for ProposalSummary {
             product: row.product,
             therapeutic_area: row.therapeutic_area,
             round: row.round,
-            updated_at: row.updated_at,
-            submitted_at: row.submitted_at,
+            updated_at: row.updated_at.and_utc(),
+            submitted_at: row.submitted_at.map(|t| t.and_utc()),
         }
     }
 }
@@ -97,9 +97,9 @@ fn respond(
         },
         content: loaded.content,
         allowed_actions,
-        created_at: loaded.row.created_at,
-        updated_at: loaded.row.updated_at,
-        submitted_at: loaded.row.submitted_at,
+        created_at: loaded.row.created_at.and_utc(),
+        updated_at: loaded.row.updated_at.and_utc(),
+        submitted_at: loaded.row.submitted_at.map(|t| t.and_utc()),
     })
 }
 
@@ -252,10 +252,12 @@ pub async fn patch_proposal(
             "must be a JSON object",
         ));
     }
-    let expected = required_if_match(&req)?;
+    let expected = optional_if_match(&req)?;
     let id = path.into_inner();
     let response = db::run_tx(&state.pool, move |conn| {
+        // Authorise before preconditions, so a 428 never reveals a hidden proposal.
         let current = workflow::load(conn, &principal, &id, ProposalAction::EditFields)?;
+        let expected = expected.ok_or(AppError::PreconditionRequired)?;
         let mut merged = serde_json::to_value(&current.content)?;
         merge_patch(&mut merged, &patch);
         let content: ProposalContent = serde_json::from_value(merged).map_err(json_error)?;
@@ -334,7 +336,7 @@ pub async fn transition_proposal(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RoundResponse {
     pub round: i32,
-    pub submitted_at: NaiveDateTime,
+    pub submitted_at: DateTime<Utc>,
     pub content: ProposalContent,
 }
 
@@ -356,7 +358,7 @@ pub async fn list_rounds(
             .map(|r| {
                 Ok(RoundResponse {
                     round: r.round,
-                    submitted_at: r.submitted_at,
+                    submitted_at: r.submitted_at.and_utc(),
                     content: serde_json::from_str(&r.content)?,
                 })
             })
@@ -426,7 +428,7 @@ pub async fn diff_rounds(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditRecordResponse {
     pub seq: i64,
-    pub at: NaiveDateTime,
+    pub at: DateTime<Utc>,
     pub actor_id: Option<String>,
     pub actor_role: Option<String>,
     pub action: String,
@@ -461,7 +463,7 @@ pub async fn proposal_audit(
             .into_iter()
             .map(|r| AuditRecordResponse {
                 seq: r.seq,
-                at: r.at,
+                at: r.at.and_utc(),
                 actor_id: r.actor_id,
                 actor_role: r.actor_role,
                 action: r.action,

@@ -2,7 +2,7 @@
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, web};
-use chrono::NaiveDateTime;
+use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -25,8 +25,8 @@ pub struct UserResponse {
     pub lang: Lang,
     pub active: bool,
     pub organization_id: Option<String>,
-    pub created_at: NaiveDateTime,
-    pub updated_at: NaiveDateTime,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }
 
 impl From<&UserRow> for UserResponse {
@@ -39,8 +39,8 @@ impl From<&UserRow> for UserResponse {
             lang: user.lang(),
             active: user.active,
             organization_id: user.organization_id.clone(),
-            created_at: user.created_at,
-            updated_at: user.updated_at,
+            created_at: user.created_at.and_utc(),
+            updated_at: user.updated_at.and_utc(),
         }
     }
 }

@@ -175,10 +175,9 @@ async fn handle_form(
     let saved = db::run_tx(&state.pool, move |conn| match id {
         None => workflow::create(conn, &p, to_save),
         Some(id) => {
-            let expected = match version {
-                Some(v) => v,
-                None => store::find(conn, &id)?.version,
-            };
+            // Authorise first, so a missing version never reveals a hidden proposal.
+            workflow::load(conn, &p, &id, ProposalAction::EditFields)?;
+            let expected = version.ok_or(AppError::PreconditionRequired)?;
             workflow::update(conn, &p, &id, expected, to_save)
         }
     })

@@ -88,17 +88,17 @@ pub async fn signin_with_password(
     let form = form.data;
     let lang = page_lang(&req, None);
     let email = users::normalize_email(&form.email);
+    // The socket peer, not X-Forwarded-For: a client could rotate that header at will.
     let client = req
-        .connection_info()
-        .realip_remote_addr()
-        .unwrap_or("unknown")
-        .to_string();
+        .peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into());
     let keys = [format!("email:{email}"), format!("ip:{client}")];
     let now = Instant::now();
-    let locked = keys
-        .iter()
-        .filter_map(|k| state.signin_limiter.check(k, now))
-        .max();
+    let locked = state
+        .signin_limiter
+        .check(&keys[0], now)
+        .max(state.ip_limiter.check(&keys[1], now));
     let rerender = |status: StatusCode, message_key: &str| {
         render_page(
             &req,
@@ -142,9 +142,8 @@ pub async fn signin_with_password(
     .await
     .map_err(AppError::internal)?;
     let Some(user) = candidate.filter(|_| verified) else {
-        for key in &keys {
-            state.signin_limiter.record_failure(key, now);
-        }
+        state.signin_limiter.record_failure(&keys[0], now);
+        state.ip_limiter.record_failure(&keys[1], now);
         return rerender(StatusCode::UNAUTHORIZED, "signin.invalid");
     };
     state.signin_limiter.reset(&keys[0]);

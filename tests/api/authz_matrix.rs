@@ -1,0 +1,410 @@
+//! One table: every registered route × every kind of caller → the expected status.
+//! A route registered without a row here fails `every_route_has_a_matrix_row`.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use liaison::domain::{Lang, Role};
+use liaison::startup;
+use liaison::store::credentials;
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, hidden_value, spawn_app};
+
+/// Callers, in column order.
+const CALLERS: [&str; 8] = [
+    "anonymous",
+    "owner",
+    "other_investigator",
+    "msl",
+    "reviewer",
+    "chair",
+    "cro",
+    "admin",
+];
+
+enum Body {
+    None,
+    Json(fn(usize) -> Value),
+    Form(fn(usize) -> Vec<(String, String)>),
+}
+
+struct Row {
+    method: &'static str,
+    path: &'static str,
+    body: Body,
+    expect: [u16; 8],
+}
+
+static COUNTER: AtomicUsize = AtomicUsize::new(0);
+
+fn unique() -> usize {
+    COUNTER.fetch_add(1, Ordering::Relaxed)
+}
+
+fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect()
+}
+
+fn rows() -> Vec<Row> {
+    use Body::*;
+    vec![
+        Row {
+            method: "GET",
+            path: "/healthz",
+            body: None,
+            expect: [200; 8],
+        },
+        Row {
+            method: "GET",
+            path: "/readyz",
+            body: None,
+            expect: [200; 8],
+        },
+        Row {
+            method: "GET",
+            path: "/metrics",
+            body: None,
+            expect: [200; 8],
+        },
+        Row {
+            method: "GET",
+            path: "/openapi.json",
+            body: None,
+            expect: [200; 8],
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/me",
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/users",
+            body: None,
+            expect: [401, 403, 403, 403, 403, 403, 403, 200],
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/users",
+            body: Json(
+                |_| json!({"email": format!("new{}@example.org", unique()), "display_name": "新任", "role": "reviewer"}),
+            ),
+            expect: [401, 403, 403, 403, 403, 403, 403, 201],
+        },
+        // {id} is the MSL's account: visible to itself and admins only.
+        Row {
+            method: "GET",
+            path: "/api/v1/users/{id}",
+            body: None,
+            expect: [401, 404, 404, 200, 404, 404, 404, 200],
+        },
+        Row {
+            method: "PATCH",
+            path: "/api/v1/users/{id}",
+            body: Json(|_| json!({"lang": "en"})),
+            expect: [401, 403, 403, 403, 403, 403, 403, 428],
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/proposals",
+            body: None,
+            expect: [401, 200, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/proposals",
+            body: Json(|_| json!({"title": "試験"})),
+            expect: [401, 201, 201, 403, 403, 403, 403, 403],
+        },
+        // {id} is the owner's draft.
+        Row {
+            method: "GET",
+            path: "/api/v1/proposals/{id}",
+            body: None,
+            expect: [401, 200, 404, 404, 404, 404, 404, 200],
+        },
+        Row {
+            method: "PATCH",
+            path: "/api/v1/proposals/{id}",
+            body: Json(|_| json!({"title": "変更"})),
+            expect: [401, 428, 404, 404, 404, 404, 404, 403],
+        },
+        Row {
+            method: "POST",
+            path: "/api/v1/proposals/{id}/transitions",
+            body: Json(|_| json!({"action": "submit"})),
+            expect: [401, 422, 404, 404, 404, 404, 404, 403],
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/proposals/{id}/rounds",
+            body: None,
+            expect: [401, 200, 404, 404, 404, 404, 404, 200],
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/proposals/{id}/diff",
+            body: None,
+            expect: [401, 422, 404, 404, 404, 404, 404, 422],
+        },
+        Row {
+            method: "GET",
+            path: "/api/v1/proposals/{id}/audit",
+            body: None,
+            expect: [401, 200, 404, 404, 404, 404, 404, 200],
+        },
+        Row {
+            method: "GET",
+            path: "/static/app.css",
+            body: None,
+            expect: [200; 8],
+        },
+        Row {
+            method: "GET",
+            path: "/",
+            body: None,
+            expect: [303, 200, 200, 200, 200, 200, 200, 200],
+        },
+        Row {
+            method: "GET",
+            path: "/signin",
+            body: None,
+            expect: [200; 8],
+        },
+        Row {
+            method: "POST",
+            path: "/signin",
+            body: Form(|caller| {
+                let email = format!("nobody{caller}@example.org");
+                form(&[("email", &email), ("password", "wrong-password")])
+            }),
+            expect: [401; 8],
+        },
+        Row {
+            method: "GET",
+            path: "/signin/link",
+            body: None,
+            expect: [200; 8],
+        },
+        Row {
+            method: "POST",
+            path: "/signin/link",
+            body: Form(|_| form(&[("token", "bogus")])),
+            expect: [400; 8],
+        },
+        Row {
+            method: "POST",
+            path: "/signout",
+            body: Form(|_| form(&[])),
+            expect: [303; 8],
+        },
+        Row {
+            method: "POST",
+            path: "/lang",
+            body: Form(|_| form(&[("lang", "en"), ("next", "/")])),
+            expect: [303; 8],
+        },
+        Row {
+            method: "GET",
+            path: "/proposals/new",
+            body: None,
+            expect: [303, 200, 200, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "POST",
+            path: "/proposals",
+            body: Form(|_| form(&[("title", "下書き"), ("intent", "save")])),
+            expect: [303, 303, 303, 403, 403, 403, 403, 403],
+        },
+        Row {
+            method: "GET",
+            path: "/proposals/{id}",
+            body: None,
+            expect: [303, 200, 404, 404, 404, 404, 404, 200],
+        },
+        Row {
+            method: "GET",
+            path: "/proposals/{id}/edit",
+            body: None,
+            expect: [303, 200, 404, 404, 404, 404, 404, 403],
+        },
+        Row {
+            method: "POST",
+            path: "/proposals/{id}/edit",
+            body: Form(|_| form(&[("title", "編集"), ("intent", "save")])),
+            // The owner's form lacks the hidden version: 428, never a blind overwrite.
+            expect: [303, 428, 404, 404, 404, 404, 404, 403],
+        },
+        Row {
+            method: "POST",
+            path: "/proposals/{id}/transitions",
+            body: Form(|_| form(&[("action", "activate")])),
+            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row {
+            method: "GET",
+            path: "/admin/users",
+            body: None,
+            expect: [303, 403, 403, 403, 403, 403, 403, 200],
+        },
+        Row {
+            method: "POST",
+            path: "/admin/users",
+            body: Form(|_| {
+                let email = format!("staff{}@example.org", unique());
+                form(&[
+                    ("email", &email),
+                    ("display_name", "新任"),
+                    ("role", "reviewer"),
+                    ("lang", "ja"),
+                ])
+            }),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303],
+        },
+        Row {
+            method: "POST",
+            path: "/admin/users/{id}",
+            body: Form(|_| form(&[("role", "msl"), ("active", "true")])),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303],
+        },
+    ]
+}
+
+#[test]
+fn every_route_has_a_matrix_row() {
+    let rows = rows();
+    for (method, path) in liaison::http::route_table() {
+        assert!(
+            rows.iter().any(|r| r.method == method && r.path == path),
+            "route {method} {path} has no row in the authorisation matrix"
+        );
+    }
+}
+
+struct Fixture {
+    tokens: Vec<Option<String>>,
+    user_ids: Vec<Option<String>>,
+    proposal_id: String,
+    msl_id: String,
+}
+
+fn fixture(app: &TestApp) -> Fixture {
+    let roles = [
+        None,
+        Some(Role::Investigator),
+        Some(Role::Investigator),
+        Some(Role::Msl),
+        Some(Role::Reviewer),
+        Some(Role::Chair),
+        Some(Role::Cro),
+        Some(Role::Admin),
+    ];
+    let mut tokens = Vec::new();
+    let mut user_ids = Vec::new();
+    for (i, role) in roles.iter().enumerate() {
+        match role {
+            None => {
+                tokens.push(None);
+                user_ids.push(None);
+            }
+            Some(role) => {
+                let user = app.user(&format!("{}@example.org", CALLERS[i]), *role, Lang::Ja);
+                tokens.push(Some(user.token));
+                user_ids.push(Some(user.id));
+            }
+        }
+    }
+    let mut conn = app.conn();
+    let owner =
+        liaison::store::users::find(&mut conn, user_ids[1].as_deref().unwrap_or_default()).unwrap();
+    let principal = liaison::auth::Principal::from_user(&owner);
+    let draft = liaison::db::write_tx(&mut conn, |conn| {
+        liaison::workflows::proposals::create(conn, &principal, Default::default())
+    })
+    .unwrap();
+    Fixture {
+        proposal_id: draft.row.id,
+        msl_id: user_ids[3].clone().unwrap(),
+        tokens,
+        user_ids,
+    }
+}
+
+/// A browser with a fresh session for `user_id` (none for anonymous) and its CSRF token.
+async fn browser_for(app: &TestApp, user_id: Option<&str>) -> (reqwest::Client, String) {
+    let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
+    if let Some(user_id) = user_id {
+        let mut conn = app.conn();
+        let key = startup::secret_key(&mut conn, &app.settings).unwrap();
+        let session = credentials::create_session(&mut conn, &key, user_id).unwrap();
+        let url: reqwest::Url = app.address.parse().unwrap();
+        jar.add_cookie_str(&format!("liaison_session={session}; Path=/"), &url);
+    }
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let page = client
+        .get(app.url("/signin"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let csrf = hidden_value(&page, "csrf_token").unwrap();
+    (client, csrf)
+}
+
+#[actix_web::test]
+async fn every_route_answers_each_caller_as_the_matrix_says() {
+    let app = spawn_app().await;
+    let fx = fixture(&app);
+    let mut failures = Vec::new();
+    for row in rows() {
+        let id = if row.path.contains("/users/") {
+            &fx.msl_id
+        } else {
+            &fx.proposal_id
+        };
+        let path = row.path.replace("{id}", id);
+        for (caller, caller_name) in CALLERS.iter().enumerate() {
+            let expected = row.expect[caller];
+            let status = if path.starts_with("/api/") {
+                let mut request = app.api.request(row.method.parse().unwrap(), app.url(&path));
+                if let Some(token) = &fx.tokens[caller] {
+                    request = request.bearer_auth(token);
+                }
+                if let Body::Json(make) = &row.body {
+                    request = request.json(&make(caller));
+                }
+                request.send().await.unwrap().status().as_u16()
+            } else {
+                let (browser, csrf) = browser_for(&app, fx.user_ids[caller].as_deref()).await;
+                let mut request = browser.request(row.method.parse().unwrap(), app.url(&path));
+                if let Body::Form(make) = &row.body {
+                    let mut fields = make(caller);
+                    fields.push(("csrf_token".into(), csrf));
+                    request = request.form(&fields);
+                }
+                request.send().await.unwrap().status().as_u16()
+            };
+            if status != expected {
+                failures.push(format!(
+                    "{} {} as {}: expected {expected}, got {status}",
+                    row.method, row.path, caller_name
+                ));
+            }
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "authorisation matrix mismatches:\n{}",
+        failures.join("\n")
+    );
+}

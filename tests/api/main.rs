@@ -1,0 +1,17 @@
+//! Integration tests: each test spawns the real server on port 0 with its own database
+//! (a fresh SQLite file, or a fresh PostgreSQL database when TEST_DATABASE_URL is set).
+
+// Test code panics on purpose when something is off.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+mod helpers;
+
+mod audit;
+mod auth;
+mod authz_matrix;
+mod database;
+mod errors;
+mod health;
+mod openapi;
+mod proposals_api;
+mod proposals_web;
+mod users;
