@@ -37,6 +37,8 @@ enum Command {
     },
     /// Apply pending database migrations and exit.
     Migrate,
+    /// Deliver the outbox alone (no HTTP); several may run against one PostgreSQL database.
+    Worker,
     /// Manage user accounts.
     User {
         #[command(subcommand)]
@@ -127,6 +129,11 @@ fn run(cli: Cli, mut settings: Settings) -> anyhow::Result<ExitCode> {
             }
             crate::telemetry::init(settings.log_json);
             serve(settings)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Worker => {
+            crate::telemetry::init(settings.log_json);
+            run_worker(settings)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
@@ -275,6 +282,46 @@ fn describe(error: &crate::error::AppError) -> String {
 
 fn find_user(conn: &mut DbConnection, email: &str) -> anyhow::Result<users::UserRow> {
     users::find_by_email(conn, email)?.ok_or_else(|| anyhow!("no user with email {email}"))
+}
+
+fn run_worker(settings: Settings) -> anyhow::Result<()> {
+    actix_web::rt::System::new().block_on(async move {
+        let (pool, _key) = startup::prepare(&settings)?;
+        let mailer = crate::notify::worker::Mailer::from_settings(&settings)?;
+        let worker = crate::notify::worker::Worker::new(
+            pool,
+            mailer,
+            crate::notify::worker::WorkerConfig::from_settings(&settings),
+        );
+        let (stop, stopped) = tokio::sync::watch::channel(false);
+        let handle = actix_web::rt::spawn(worker.run(stopped));
+        wait_for_shutdown_signal().await;
+        let _ = stop.send(true);
+        let _ = handle.await;
+        Ok(())
+    })
+}
+
+async fn wait_for_shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {

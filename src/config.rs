@@ -25,6 +25,12 @@ pub struct Settings {
     pub signin_window: Duration,
     pub template_dir: Option<PathBuf>,
     pub log_json: bool,
+    /// Run the outbox worker inside `serve` (set false when separate `liaison worker`s run).
+    pub run_worker: bool,
+    pub outbox_poll: Duration,
+    pub outbox_retry_base: Duration,
+    pub outbox_retry_max: Duration,
+    pub outbox_max_attempts: i32,
 }
 
 impl Default for Settings {
@@ -47,6 +53,11 @@ impl Default for Settings {
             signin_window: Duration::from_secs(15 * 60),
             template_dir: None,
             log_json: false,
+            run_worker: true,
+            outbox_poll: Duration::from_millis(1000),
+            outbox_retry_base: Duration::from_secs(5),
+            outbox_retry_max: Duration::from_secs(3600),
+            outbox_max_attempts: 12,
         }
     }
 }
@@ -113,6 +124,23 @@ impl Settings {
             )?,
             template_dir: get("LIAISON_TEMPLATE_DIR").map(PathBuf::from),
             log_json: get("LIAISON_LOG_FORMAT").is_some_and(|v| v == "json"),
+            run_worker: get("LIAISON_RUN_WORKER").is_none_or(|v| v != "false" && v != "0"),
+            outbox_poll: millis(&get, "LIAISON_OUTBOX_POLL_MS", defaults.outbox_poll)?,
+            outbox_retry_base: millis(
+                &get,
+                "LIAISON_OUTBOX_RETRY_BASE_MS",
+                defaults.outbox_retry_base,
+            )?,
+            outbox_retry_max: millis(
+                &get,
+                "LIAISON_OUTBOX_RETRY_MAX_MS",
+                defaults.outbox_retry_max,
+            )?,
+            outbox_max_attempts: number(
+                &get,
+                "LIAISON_OUTBOX_MAX_ATTEMPTS",
+                defaults.outbox_max_attempts,
+            )?,
         })
     }
 
@@ -143,6 +171,14 @@ fn minutes(
 ) -> Result<Duration, ConfigError> {
     let default_minutes = default.as_secs() / 60;
     number(get, name, default_minutes).map(|m| Duration::from_secs(m * 60))
+}
+
+fn millis(
+    get: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: Duration,
+) -> Result<Duration, ConfigError> {
+    number(get, name, default.as_millis() as u64).map(Duration::from_millis)
 }
 
 /// `KEY=VALUE` lines; `#` starts a comment; surrounding quotes are removed.

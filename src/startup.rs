@@ -8,6 +8,7 @@ use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
 use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
 use anyhow::Context;
+use tokio::sync::watch;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::csrf::{self, CsrfCookie};
@@ -19,6 +20,7 @@ use crate::error::{AppError, WebError};
 use crate::http;
 use crate::http::api::json_error;
 use crate::metrics::Metrics;
+use crate::notify::worker::{Mailer, Worker, WorkerConfig};
 use crate::state::AppState;
 use crate::store;
 
@@ -73,6 +75,7 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<(Pool, SecretKey)> {
 pub struct Application {
     port: u16,
     server: Server,
+    worker: Option<Worker>,
 }
 
 impl Application {
@@ -103,17 +106,41 @@ impl Application {
             metrics: Metrics::default(),
             settings,
         });
+        let worker = if state.settings.run_worker {
+            let mailer = Mailer::from_settings(&state.settings)?;
+            Some(Worker::new(
+                state.pool.clone(),
+                mailer,
+                WorkerConfig::from_settings(&state.settings),
+            ))
+        } else {
+            None
+        };
         let server = run(listener, state)?;
-        Ok(Application { port, server })
+        Ok(Application {
+            port,
+            server,
+            worker,
+        })
     }
 
     pub fn port(&self) -> u16 {
         self.port
     }
 
-    /// Serves until SIGINT/SIGTERM; in-flight requests get 30 s to finish.
+    /// Serves (and delivers the outbox) until SIGINT/SIGTERM; in-flight requests get 30 s to
+    /// finish, then the worker stops and releases the messages it had claimed.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let (stop, stopped) = watch::channel(false);
+        let worker = self
+            .worker
+            .map(|worker| actix_web::rt::spawn(worker.run(stopped)));
+        let result = self.server.await;
+        let _ = stop.send(true);
+        if let Some(handle) = worker {
+            let _ = handle.await;
+        }
+        result
     }
 }
 

@@ -27,6 +27,30 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "web/proposal_form.html",
     "web/proposal_show.html",
     "web/admin_users.html",
+    "web/register.html",
+    "web/check_email.html",
+    "web/admin_outbox.html",
+];
+
+macro_rules! email_templates {
+    ($($event:literal),* $(,)?) => {
+        &[$(
+            (concat!("email/", $event, "/ja.subject.txt"), include_str!(concat!("../templates/email/", $event, "/ja.subject.txt"))),
+            (concat!("email/", $event, "/ja.body.txt"), include_str!(concat!("../templates/email/", $event, "/ja.body.txt"))),
+            (concat!("email/", $event, "/ja.body.html"), include_str!(concat!("../templates/email/", $event, "/ja.body.html"))),
+            (concat!("email/", $event, "/en.subject.txt"), include_str!(concat!("../templates/email/", $event, "/en.subject.txt"))),
+            (concat!("email/", $event, "/en.body.txt"), include_str!(concat!("../templates/email/", $event, "/en.body.txt"))),
+            (concat!("email/", $event, "/en.body.html"), include_str!(concat!("../templates/email/", $event, "/en.body.html"))),
+        )*]
+    };
+}
+
+/// Email templates per event (`notify::email::EVENTS` lists the same names; a test checks it).
+pub const EMAIL_EMBEDDED: &[(&str, &str)] = email_templates![
+    "sign_in_link",
+    "verify_email",
+    "submission_receipt",
+    "new_submission",
 ];
 
 pub const STYLESHEET: &str = include_str!("../templates/static/app.css");
@@ -88,6 +112,7 @@ fn build(override_dir: Option<PathBuf>) -> Environment<'static> {
         }
         Ok(EMBEDDED
             .iter()
+            .chain(EMAIL_EMBEDDED.iter())
             .find(|(n, _)| *n == name)
             .map(|(_, source)| source.to_string()))
     });

@@ -165,4 +165,26 @@ diesel::allow_tables_to_appear_in_same_query!(
     proposal_rounds,
     proposal_events,
     reference_counters,
+    outbox,
 );
+
+diesel::table! {
+    outbox (id) {
+        id -> Text,
+        channel -> Text,
+        event -> Text,
+        recipient -> Text,
+        recipient_name -> Text,
+        lang -> Text,
+        data -> Text,
+        dedupe_key -> Nullable<Text>,
+        status -> Text,
+        attempts -> Integer,
+        next_attempt_at -> Timestamp,
+        claimed_by -> Nullable<Text>,
+        claimed_until -> Nullable<Timestamp>,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamp,
+        sent_at -> Nullable<Timestamp>,
+    }
+}

@@ -4,6 +4,7 @@ pub mod identifiers;
 pub mod lifecycle;
 pub mod proposal;
 pub mod reference;
+pub mod reminders;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

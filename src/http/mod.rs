@@ -45,10 +45,14 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
         "/api/v1/proposals/{id}/rounds" => { GET: api::proposals::list_rounds },
         "/api/v1/proposals/{id}/diff" => { GET: api::proposals::diff_rounds },
         "/api/v1/proposals/{id}/audit" => { GET: api::proposals::proposal_audit },
+        "/api/v1/outbox" => { GET: api::outbox::list_outbox },
+        "/api/v1/outbox/{id}/requeue" => { POST: api::outbox::requeue_message },
         "/static/app.css" => { GET: web::assets::stylesheet },
         "/" => { GET: web::dashboard::show_dashboard },
         "/signin" => { GET: web::signin::show_signin, POST: web::signin::signin_with_password },
         "/signin/link" => { GET: web::signin::show_link_confirmation, POST: web::signin::redeem_link },
+        "/signin/email" => { POST: web::signin::email_sign_in_link },
+        "/register" => { GET: web::signin::show_registration, POST: web::signin::register },
         "/signout" => { POST: web::signin::signout },
         "/lang" => { POST: web::signin::switch_language },
         "/proposals/new" => { GET: web::proposals::show_new_form },
@@ -61,6 +65,8 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
         "/proposals/{id}/transitions" => { POST: web::proposals::transition_from_form },
         "/admin/users" => { GET: web::admin::show_users, POST: web::admin::create_user_from_form },
         "/admin/users/{id}" => { POST: web::admin::update_user_from_form },
+        "/admin/outbox" => { GET: web::admin::show_outbox },
+        "/admin/outbox/{id}/requeue" => { POST: web::admin::requeue_from_form },
     );
     list
 }

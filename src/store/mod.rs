@@ -4,6 +4,7 @@
 pub mod audit;
 pub mod credentials;
 pub mod idempotency;
+pub mod outbox;
 pub mod proposals;
 pub mod settings;
 pub mod users;

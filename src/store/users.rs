@@ -168,3 +168,13 @@ pub fn display_names(
         .select((users::id, users::display_name))
         .load(conn)
 }
+
+/// Active users with a role (e.g. every admin, for programme notices).
+pub fn active_with_role(conn: &mut DbConnection, role: Role) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::role.eq(role.as_str()))
+        .filter(users::active.eq(true))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(conn)
+}

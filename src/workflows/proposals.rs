@@ -11,10 +11,12 @@ use crate::domain::lifecycle::{self, Action, GuardFacts, Status, TransitionError
 use crate::domain::proposal::{FieldIssue, ProposalContent, diff};
 use crate::domain::reference::format_reference;
 use crate::error::{AppError, AppResult, FieldError};
+use crate::notify::{self, Email, Recipient};
 use crate::store::audit::{self, Entry};
 use crate::store::proposals::{
     self, ListScope, NewEvent, ProposalRow, SearchColumns, StatusChange,
 };
+use crate::store::users;
 
 /// A proposal as stored, with its content parsed.
 #[derive(Debug, Clone)]
@@ -304,6 +306,9 @@ pub fn transition(
             reason,
         },
     )?;
+    if action == Action::Submit {
+        notify_submission(conn, &current, reference.as_deref(), round)?;
+    }
     let mut after = json!({"status": next.as_str(), "round": round});
     if let Some(reference) = &reference {
         after["reference"] = json!(reference);
@@ -321,4 +326,41 @@ pub fn transition(
         .reason(reason),
     )?;
     Loaded::from_row(proposals::find(conn, id)?)
+}
+
+/// The receipt to the investigator and the notice to every admin, queued in the submitting
+/// transaction.
+fn notify_submission(
+    conn: &mut DbConnection,
+    current: &Loaded,
+    new_reference: Option<&str>,
+    round: i32,
+) -> AppResult<()> {
+    let reference = new_reference
+        .map(str::to_string)
+        .or_else(|| current.row.reference.clone())
+        .unwrap_or_default();
+    let path = format!("/proposals/{}", current.row.id);
+    let owner = users::find(conn, &current.row.owner_id)?;
+    notify::enqueue(
+        conn,
+        &Recipient::of(&owner),
+        &Email::SubmissionReceipt {
+            reference: reference.clone(),
+            title: current.content.title.clone(),
+            path: path.clone(),
+            round,
+        },
+    )?;
+    let notice = Email::NewSubmission {
+        reference,
+        title: current.content.title.clone(),
+        investigator: current.content.principal_investigator.name.clone(),
+        institution: current.content.principal_investigator.institution.clone(),
+        path,
+    };
+    for admin in users::active_with_role(conn, Role::Admin)? {
+        notify::enqueue(conn, &Recipient::of(&admin), &notice)?;
+    }
+    Ok(())
 }

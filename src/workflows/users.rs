@@ -4,10 +4,12 @@ use serde_json::json;
 
 use crate::auth::Principal;
 use crate::auth::policy;
+use crate::auth::secrets::SecretKey;
 use crate::db::DbConnection;
 use crate::domain::proposal::looks_like_email;
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, AppResult, FieldError};
+use crate::notify::{self, Email, Recipient};
 use crate::store::audit::{self, Actor, Entry};
 use crate::store::credentials;
 use crate::store::users::{self, NewUser, UserRow};
@@ -144,4 +146,68 @@ pub fn change(
         )?;
     }
     Ok(after)
+}
+
+/// "Email me a sign-in link": queues a link for an active account. Unknown or inactive
+/// addresses get nothing, and the caller answers the same either way.
+pub fn send_sign_in_link(
+    conn: &mut DbConnection,
+    key: &SecretKey,
+    ttl: chrono::Duration,
+    email: &str,
+) -> AppResult<()> {
+    let Some(user) = users::find_by_email(conn, email)?.filter(|u| u.active) else {
+        return Ok(());
+    };
+    let token = credentials::create_login_link(conn, key, &user.id, ttl)?;
+    notify::enqueue(
+        conn,
+        &Recipient::of(&user),
+        &Email::SignInLink {
+            path: format!("/signin/link?token={token}"),
+            minutes: ttl.num_minutes().max(1) as u64,
+        },
+    )?;
+    audit::append(
+        conn,
+        Entry::new(&Actor::system(), "login_link.email", "user", &user.id),
+    )?;
+    Ok(())
+}
+
+/// Investigator self-registration: a new, unverified account and a verification link (which
+/// is a one-time sign-in link: opening it verifies the address). An address that already has
+/// an account gets a sign-in link instead, so the answer never reveals who is registered.
+pub fn register_investigator(
+    conn: &mut DbConnection,
+    key: &SecretKey,
+    ttl: chrono::Duration,
+    display_name: &str,
+    email: &str,
+    lang: Lang,
+) -> AppResult<()> {
+    let input = CreateUser {
+        email,
+        display_name,
+        role: Role::Investigator,
+        lang,
+    };
+    let errors = validate_new_user(&input);
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    if users::find_by_email(conn, email)?.is_some() {
+        return send_sign_in_link(conn, key, ttl, email);
+    }
+    let user = create(conn, &Actor::system(), &input)?;
+    let token = credentials::create_login_link(conn, key, &user.id, ttl)?;
+    notify::enqueue(
+        conn,
+        &Recipient::of(&user),
+        &Email::VerifyEmail {
+            path: format!("/signin/link?token={token}"),
+            minutes: ttl.num_minutes().max(1) as u64,
+        },
+    )?;
+    Ok(())
 }

@@ -8,7 +8,7 @@ use liaison::startup;
 use liaison::store::credentials;
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, hidden_value, spawn_app};
+use crate::helpers::{TestApp, hidden_value, spawn_app_with};
 
 /// Callers, in column order.
 const CALLERS: [&str; 8] = [
@@ -48,6 +48,7 @@ fn form(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         .collect()
 }
 
+#[rustfmt::skip]
 fn rows() -> Vec<Row> {
     use Body::*;
     vec![
@@ -271,6 +272,31 @@ fn rows() -> Vec<Row> {
             body: Form(|_| form(&[("role", "msl"), ("active", "true")])),
             expect: [303, 403, 403, 403, 403, 403, 403, 303],
         },
+        // Added with notifications.
+        Row { method: "GET", path: "/api/v1/outbox", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 200] },
+        // {id} is a pending message.
+        Row {
+            method: "POST", path: "/api/v1/outbox/{id}/requeue", body: Json(|_| json!({})),
+            expect: [401, 403, 403, 403, 403, 403, 403, 200],
+        },
+        Row {
+            method: "POST", path: "/signin/email", body: Form(|_| form(&[("email", "nobody@example.org")])),
+            expect: [200; 8],
+        },
+        Row { method: "GET", path: "/register", body: None, expect: [200; 8] },
+        Row {
+            method: "POST", path: "/register",
+            body: Form(|_| {
+                let email = format!("reg{}@example.org", unique());
+                form(&[("display_name", "新規"), ("email", &email), ("lang", "ja")])
+            }),
+            expect: [200; 8],
+        },
+        Row { method: "GET", path: "/admin/outbox", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200] },
+        Row {
+            method: "POST", path: "/admin/outbox/{id}/requeue", body: Form(|_| form(&[])),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303],
+        },
     ]
 }
 
@@ -290,6 +316,7 @@ struct Fixture {
     user_ids: Vec<Option<String>>,
     proposal_id: String,
     msl_id: String,
+    outbox_id: String,
 }
 
 fn fixture(app: &TestApp) -> Fixture {
@@ -326,9 +353,23 @@ fn fixture(app: &TestApp) -> Fixture {
         liaison::workflows::proposals::create(conn, &principal, Default::default())
     })
     .unwrap();
+    let to = liaison::notify::Recipient {
+        email: "pi@example.org".into(),
+        name: "PI".into(),
+        lang: Lang::Ja,
+    };
+    let message = liaison::notify::Email::SignInLink {
+        path: "/x".into(),
+        minutes: 1,
+    };
+    liaison::notify::enqueue(&mut conn, &to, &message).unwrap();
+    let outbox_id = liaison::store::outbox::list(&mut conn, None, None, 1).unwrap()[0]
+        .id
+        .clone();
     Fixture {
         proposal_id: draft.row.id,
         msl_id: user_ids[3].clone().unwrap(),
+        outbox_id,
         tokens,
         user_ids,
     }
@@ -363,12 +404,14 @@ async fn browser_for(app: &TestApp, user_id: Option<&str>) -> (reqwest::Client, 
 
 #[actix_web::test]
 async fn every_route_answers_each_caller_as_the_matrix_says() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(|s| s.run_worker = false).await;
     let fx = fixture(&app);
     let mut failures = Vec::new();
     for row in rows() {
         let id = if row.path.contains("/users/") {
             &fx.msl_id
+        } else if row.path.contains("/outbox/") {
+            &fx.outbox_id
         } else {
             &fx.proposal_id
         };

@@ -4,6 +4,7 @@
 // Test code panics on purpose when something is off.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 mod helpers;
+mod smtp_sink;
 
 mod audit;
 mod auth;
@@ -11,6 +12,7 @@ mod authz_matrix;
 mod database;
 mod errors;
 mod health;
+mod notifications;
 mod openapi;
 mod proposals_api;
 mod proposals_web;

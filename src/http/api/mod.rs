@@ -2,6 +2,7 @@
 
 pub mod me;
 pub mod openapi;
+pub mod outbox;
 pub mod proposals;
 pub mod users;
 

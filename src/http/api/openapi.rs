@@ -32,6 +32,8 @@ use crate::http::{api, ops};
         api::proposals::list_rounds,
         api::proposals::diff_rounds,
         api::proposals::proposal_audit,
+        api::outbox::list_outbox,
+        api::outbox::requeue_message,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
     modifiers(&BearerAuth),

@@ -186,3 +186,74 @@ pub async fn update_user_from_form(
     .await?;
     Ok(redirect("/admin/users"))
 }
+
+#[derive(Debug, Deserialize)]
+pub struct OutboxQuery {
+    pub status: Option<String>,
+}
+
+pub async fn show_outbox(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    query: web::Query<OutboxQuery>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    policy::manage_users(&principal).require()?;
+    let status = query
+        .status
+        .clone()
+        .filter(|s| crate::http::api::outbox::STATUSES.contains(&s.as_str()))
+        .unwrap_or_else(|| "pending".into());
+    let filter = status.clone();
+    let (rows, counts) = db::run(&state.pool, move |conn| {
+        Ok((
+            crate::store::outbox::list(conn, Some(&filter), None, 200)?,
+            crate::store::outbox::count_by_status(conn)?,
+        ))
+    })
+    .await?;
+    let messages: Vec<_> = rows
+        .into_iter()
+        .map(|m| {
+            json!({
+                "id": m.id, "event": m.event, "recipient": m.recipient, "status": m.status,
+                "attempts": m.attempts, "last_error": m.last_error,
+                "created_at": m.created_at.format("%Y-%m-%d %H:%M").to_string(),
+            })
+        })
+        .collect();
+    let counts: serde_json::Map<String, serde_json::Value> =
+        counts.into_iter().map(|(s, n)| (s, json!(n))).collect();
+    render_page(
+        &req,
+        &state,
+        Some(&principal),
+        StatusCode::OK,
+        "web/admin_outbox.html",
+        json!({
+            "status": status,
+            "messages": messages,
+            "counts": counts,
+        }),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn requeue_from_form(
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    policy::manage_users(&principal).require()?;
+    let id = path.into_inner();
+    db::run_tx(&state.pool, move |conn| {
+        crate::http::api::outbox::requeue(conn, &principal, &id)
+    })
+    .await?;
+    Ok(redirect("/admin/outbox?status=pending"))
+}

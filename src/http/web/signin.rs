@@ -264,3 +264,105 @@ pub async fn switch_language(
     response.add_cookie(&cookie).map_err(AppError::internal)?;
     Ok(response)
 }
+
+#[derive(Debug, Deserialize)]
+pub struct EmailLinkForm {
+    pub email: String,
+}
+
+/// Queues a sign-in link; the page says the same whether or not the address is registered.
+pub async fn email_sign_in_link(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<EmailLinkForm>,
+) -> Result<HttpResponse, WebError> {
+    let email = form.data.email;
+    let st = state.clone();
+    let ttl =
+        chrono::Duration::from_std(state.settings.login_link_ttl).map_err(AppError::internal)?;
+    db::run_tx(&state.pool, move |conn| {
+        crate::workflows::users::send_sign_in_link(conn, &st.key, ttl, &email)
+    })
+    .await?;
+    render_page(
+        &req,
+        &state,
+        None,
+        StatusCode::OK,
+        "web/check_email.html",
+        json!({"message_key": "check_email.signin"}),
+    )
+}
+
+pub async fn show_registration(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+) -> Result<HttpResponse, WebError> {
+    let lang = page_lang(&req, None);
+    render_page(
+        &req,
+        &state,
+        None,
+        StatusCode::OK,
+        "web/register.html",
+        json!({"form": {"display_name": "", "email": "", "lang": lang.as_str()}, "errors": {}}),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct RegistrationForm {
+    pub display_name: String,
+    pub email: String,
+    pub lang: String,
+}
+
+pub async fn register(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    form: CsrfForm<RegistrationForm>,
+) -> Result<HttpResponse, WebError> {
+    let data = form.data;
+    let lang = Lang::parse(&data.lang).unwrap_or_else(|| page_lang(&req, None));
+    let ttl =
+        chrono::Duration::from_std(state.settings.login_link_ttl).map_err(AppError::internal)?;
+    let st = state.clone();
+    let (name, email) = (data.display_name.clone(), data.email.clone());
+    let outcome = db::run_tx(&state.pool, move |conn| {
+        crate::workflows::users::register_investigator(conn, &st.key, ttl, &name, &email, lang)
+    })
+    .await;
+    match outcome {
+        Ok(()) => render_page(
+            &req,
+            &state,
+            None,
+            StatusCode::OK,
+            "web/check_email.html",
+            json!({"message_key": "check_email.register"}),
+        ),
+        Err(AppError::Validation(errors)) => {
+            let page = page_lang(&req, None);
+            let messages: serde_json::Map<String, serde_json::Value> = errors
+                .iter()
+                .map(|e| {
+                    (
+                        e.field.clone(),
+                        json!(translate(page, &format!("err.{}", e.code))),
+                    )
+                })
+                .collect();
+            render_page(
+                &req,
+                &state,
+                None,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "web/register.html",
+                json!({
+                    "form": {"display_name": data.display_name, "email": data.email, "lang": lang.as_str()},
+                    "errors": messages,
+                }),
+            )
+        }
+        Err(other) => Err(other.into()),
+    }
+}

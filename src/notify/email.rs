@@ -1,0 +1,214 @@
+//! Every email the service sends is declared here, once: a variant with its typed data, and
+//! its templates in `templates/email/<event>/` (subject, text and HTML, per language).
+
+use serde::Serialize;
+use serde_json::json;
+
+use crate::db::DbConnection;
+use crate::domain::Lang;
+use crate::error::{AppError, AppResult};
+use crate::store::outbox::{self, NewMessage};
+use crate::templates;
+
+/// The events and their data. Links are paths; the worker prefixes `LIAISON_BASE_URL`.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Email {
+    SignInLink {
+        path: String,
+        minutes: u64,
+    },
+    VerifyEmail {
+        path: String,
+        minutes: u64,
+    },
+    SubmissionReceipt {
+        reference: String,
+        title: String,
+        path: String,
+        round: i32,
+    },
+    NewSubmission {
+        reference: String,
+        title: String,
+        investigator: String,
+        institution: String,
+        path: String,
+    },
+}
+
+/// Event names, in the order their templates are embedded (see `templates::EMAIL_EVENTS`).
+pub const EVENTS: &[&str] = &[
+    "sign_in_link",
+    "verify_email",
+    "submission_receipt",
+    "new_submission",
+];
+
+impl Email {
+    pub fn event(&self) -> &'static str {
+        match self {
+            Email::SignInLink { .. } => "sign_in_link",
+            Email::VerifyEmail { .. } => "verify_email",
+            Email::SubmissionReceipt { .. } => "submission_receipt",
+            Email::NewSubmission { .. } => "new_submission",
+        }
+    }
+
+    /// Messages carrying a secret have their data dropped once delivered.
+    pub fn carries_secret(event: &str) -> bool {
+        matches!(event, "sign_in_link" | "verify_email")
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Recipient {
+    pub email: String,
+    pub name: String,
+    pub lang: Lang,
+}
+
+impl Recipient {
+    pub fn of(user: &crate::store::users::UserRow) -> Recipient {
+        Recipient {
+            email: user.email.clone(),
+            name: user.display_name.clone(),
+            lang: user.lang(),
+        }
+    }
+}
+
+fn message<'a>(
+    to: &'a Recipient,
+    event: &'a str,
+    data: &'a str,
+    key: Option<&'a str>,
+) -> NewMessage<'a> {
+    NewMessage {
+        channel: "email",
+        event,
+        recipient: &to.email,
+        recipient_name: &to.name,
+        lang: to.lang.as_str(),
+        data,
+        dedupe_key: key,
+    }
+}
+
+/// Queues an email in the caller's transaction.
+pub fn enqueue(conn: &mut DbConnection, to: &Recipient, email: &Email) -> AppResult<()> {
+    let data = serde_json::to_string(email)?;
+    outbox::enqueue(conn, &message(to, email.event(), &data, None))?;
+    Ok(())
+}
+
+/// Queues an email unless one with `key` was queued before; `true` when queued now.
+pub fn enqueue_once(
+    conn: &mut DbConnection,
+    to: &Recipient,
+    email: &Email,
+    key: &str,
+) -> AppResult<bool> {
+    let data = serde_json::to_string(email)?;
+    Ok(outbox::enqueue(
+        conn,
+        &message(to, email.event(), &data, Some(key)),
+    )?)
+}
+
+pub struct Rendered {
+    pub subject: String,
+    pub text: String,
+    pub html: String,
+}
+
+/// Renders a queued message in its recipient's language.
+pub fn render(
+    event: &str,
+    lang: &str,
+    recipient_name: &str,
+    data: &str,
+    base_url: &str,
+) -> AppResult<Rendered> {
+    let mut context: serde_json::Value = serde_json::from_str(data)?;
+    if let Some(map) = context.as_object_mut() {
+        map.insert("base_url".into(), json!(base_url));
+        map.insert("recipient_name".into(), json!(recipient_name));
+        map.insert("lang".into(), json!(lang));
+    }
+    let lang = Lang::parse(lang).unwrap_or_default().as_str();
+    let name = |part: &str| format!("email/{event}/{lang}.{part}");
+    let subject = templates::render(&name("subject.txt"), &context)?;
+    let subject = subject.lines().next().unwrap_or("").trim().to_string();
+    if subject.is_empty() {
+        return Err(AppError::internal(format!("email {event}: empty subject")));
+    }
+    Ok(Rendered {
+        subject,
+        text: templates::render(&name("body.txt"), &context)?,
+        html: templates::render(&name("body.html"), &context)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample(event: &str) -> Email {
+        match event {
+            "sign_in_link" => Email::SignInLink {
+                path: "/signin/link?token=abc".into(),
+                minutes: 15,
+            },
+            "verify_email" => Email::VerifyEmail {
+                path: "/signin/link?token=abc".into(),
+                minutes: 15,
+            },
+            "submission_receipt" => Email::SubmissionReceipt {
+                reference: "IIS-2026-0042".into(),
+                title: "<腎保護>の検討".into(),
+                path: "/proposals/1".into(),
+                round: 1,
+            },
+            _ => Email::NewSubmission {
+                reference: "IIS-2026-0042".into(),
+                title: "<腎保護>の検討".into(),
+                investigator: "山田 太郎".into(),
+                institution: "東都大学病院".into(),
+                path: "/proposals/1".into(),
+            },
+        }
+    }
+
+    #[test]
+    fn every_event_renders_in_both_languages_with_escaped_html() {
+        for event in EVENTS {
+            let email = sample(event);
+            assert_eq!(email.event(), *event);
+            let data = serde_json::to_string(&email).unwrap_or_default();
+            for lang in ["ja", "en"] {
+                let rendered = render(event, lang, "山田 太郎", &data, "https://liaison.example")
+                    .unwrap_or_else(|e| panic!("{event}/{lang}: {e:#}"));
+                assert!(!rendered.subject.is_empty());
+                assert!(
+                    rendered.text.contains("https://liaison.example/"),
+                    "{event}/{lang} link"
+                );
+                assert!(
+                    !rendered.html.contains("<腎保護>"),
+                    "{event}/{lang} HTML must escape"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn the_receipt_names_the_reference_in_subject_and_body() {
+        let data = serde_json::to_string(&sample("submission_receipt")).unwrap_or_default();
+        let ja = render("submission_receipt", "ja", "山田 太郎", &data, "http://x")
+            .unwrap_or_else(|e| panic!("{e}"));
+        assert!(ja.subject.contains("IIS-2026-0042"));
+        assert!(ja.text.contains("IIS-2026-0042"));
+        assert!(ja.subject.contains("受け付けました"));
+    }
+}

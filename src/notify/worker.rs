@@ -1,0 +1,278 @@
+//! The delivery worker: claims due outbox rows, renders and sends them, and records the
+//! outcome. Failures retry with exponential backoff and jitter; after the configured number of
+//! attempts a message is `dead` (visible to admins, who can re-queue it). On shutdown the rows
+//! this worker claimed but did not send are released at once.
+
+use std::time::Duration;
+
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use rand::Rng;
+use tokio::sync::watch;
+
+use crate::config::Settings;
+use crate::db::{self, Pool};
+use crate::error::AppError;
+use crate::notify::email::{self, Email};
+use crate::store::outbox::{self, OutboxRow};
+
+pub enum Mailer {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Files(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl Mailer {
+    /// SMTP from `LIAISON_SMTP_URL` (`smtp://host:port`, `smtp://…?tls=required` for STARTTLS,
+    /// `smtps://` for implicit TLS; rustls, no system OpenSSL), else `.eml` files.
+    pub fn from_settings(settings: &Settings) -> anyhow::Result<Mailer> {
+        match &settings.smtp_url {
+            Some(url) => Ok(Mailer::Smtp(
+                AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("LIAISON_SMTP_URL is not usable: {e}"))?
+                    .timeout(Some(Duration::from_secs(30)))
+                    .build(),
+            )),
+            None => {
+                std::fs::create_dir_all(&settings.mail_dir).map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot create mail folder {}: {e}",
+                        settings.mail_dir.display()
+                    )
+                })?;
+                Ok(Mailer::Files(AsyncFileTransport::<Tokio1Executor>::new(
+                    &settings.mail_dir,
+                )))
+            }
+        }
+    }
+
+    async fn send(&self, message: Message) -> Result<(), String> {
+        match self {
+            Mailer::Smtp(transport) => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            Mailer::Files(transport) => transport
+                .send(message)
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct WorkerConfig {
+    pub poll: Duration,
+    pub batch: i64,
+    pub lease: chrono::Duration,
+    pub retry_base: Duration,
+    pub retry_max: Duration,
+    pub max_attempts: i32,
+    pub base_url: String,
+    pub from: String,
+}
+
+impl WorkerConfig {
+    pub fn from_settings(settings: &Settings) -> WorkerConfig {
+        WorkerConfig {
+            poll: settings.outbox_poll,
+            batch: 20,
+            lease: chrono::Duration::minutes(5),
+            retry_base: settings.outbox_retry_base,
+            retry_max: settings.outbox_retry_max,
+            max_attempts: settings.outbox_max_attempts,
+            base_url: settings.base_url.clone(),
+            from: settings.mail_from.clone(),
+        }
+    }
+}
+
+/// Delay before attempt `attempts + 1`: base × 2^(attempts − 1), capped, plus up to 25 % jitter
+/// so that many failed messages do not retry in lockstep.
+pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
+    let exponent = attempts.saturating_sub(1).clamp(0, 20) as u32;
+    let delay = base.saturating_mul(2u32.saturating_pow(exponent)).min(max);
+    let jitter_ms = rand::thread_rng().gen_range(0..=(delay.as_millis() as u64 / 4));
+    delay + Duration::from_millis(jitter_ms)
+}
+
+pub struct Worker {
+    pool: Pool,
+    mailer: Mailer,
+    config: WorkerConfig,
+    id: String,
+}
+
+enum Outcome {
+    Sent,
+    Retry(String),
+    Dead(String),
+}
+
+impl Worker {
+    pub fn new(pool: Pool, mailer: Mailer, config: WorkerConfig) -> Worker {
+        Worker {
+            pool,
+            mailer,
+            config,
+            id: format!("worker-{}", uuid::Uuid::new_v4()),
+        }
+    }
+
+    /// Runs until `stop` turns true, then releases what it holds.
+    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+        tracing::info!(worker = %self.id, "outbox worker started");
+        loop {
+            if *stop.borrow() {
+                break;
+            }
+            let processed = match self.run_once(&stop).await {
+                Ok(n) => n,
+                Err(error) => {
+                    tracing::warn!(%error, "outbox worker round failed");
+                    0
+                }
+            };
+            if processed == 0 {
+                tokio::select! {
+                    _ = tokio::time::sleep(self.config.poll) => {}
+                    _ = stop.changed() => {}
+                }
+            }
+        }
+        let id = self.id.clone();
+        match db::run(&self.pool, move |conn| Ok(outbox::release(conn, &id)?)).await {
+            Ok(released) => tracing::info!(worker = %self.id, released, "outbox worker stopped"),
+            Err(error) => tracing::warn!(%error, "outbox worker could not release its claims"),
+        }
+    }
+
+    /// One round: claim a batch, deliver each message. Returns how many were processed.
+    pub async fn run_once(&self, stop: &watch::Receiver<bool>) -> Result<usize, AppError> {
+        let (id, lease, batch) = (self.id.clone(), self.config.lease, self.config.batch);
+        let claimed = db::run(&self.pool, move |conn| {
+            db::write_tx(conn, |conn| {
+                Ok(outbox::claim(conn, &id, db::now(), lease, batch)?)
+            })
+        })
+        .await?;
+        let count = claimed.len();
+        for row in claimed {
+            if *stop.borrow() {
+                break; // the rest is released by `run`
+            }
+            let outcome = self.deliver(&row).await;
+            self.record(&row, outcome).await?;
+        }
+        Ok(count)
+    }
+
+    async fn deliver(&self, row: &OutboxRow) -> Outcome {
+        let message = match self.build(row) {
+            Ok(message) => message,
+            // A message that cannot be built will never work: no retries.
+            Err(error) => return Outcome::Dead(error),
+        };
+        match self.mailer.send(message).await {
+            Ok(()) => Outcome::Sent,
+            Err(error) if row.attempts >= self.config.max_attempts => Outcome::Dead(error),
+            Err(error) => Outcome::Retry(error),
+        }
+    }
+
+    fn build(&self, row: &OutboxRow) -> Result<Message, String> {
+        let rendered = email::render(
+            &row.event,
+            &row.lang,
+            &row.recipient_name,
+            &row.data,
+            &self.config.base_url,
+        )
+        .map_err(|e| format!("render: {e:#}"))?;
+        let from: Mailbox = self
+            .config
+            .from
+            .parse()
+            .map_err(|e| format!("LIAISON_MAIL_FROM: {e}"))?;
+        let to = Mailbox::new(
+            Some(row.recipient_name.clone()),
+            row.recipient
+                .parse()
+                .map_err(|e| format!("recipient address: {e}"))?,
+        );
+        let host = url::Url::parse(&self.config.base_url)
+            .ok()
+            .and_then(|u| u.host_str().map(str::to_string))
+            .unwrap_or_else(|| "liaison.localhost".into());
+        Message::builder()
+            .from(from)
+            .to(to)
+            .subject(rendered.subject)
+            // Stable per outbox row: a resend after a crash carries the same id.
+            .message_id(Some(format!("<{}@{}>", row.id, host)))
+            .multipart(MultiPart::alternative_plain_html(
+                rendered.text,
+                rendered.html,
+            ))
+            .map_err(|e| format!("build: {e}"))
+    }
+
+    async fn record(&self, row: &OutboxRow, outcome: Outcome) -> Result<(), AppError> {
+        let (id, worker) = (row.id.clone(), self.id.clone());
+        let redact = Email::carries_secret(&row.event);
+        match outcome {
+            Outcome::Sent => {
+                db::run(&self.pool, move |conn| {
+                    Ok(outbox::mark_sent(conn, &id, &worker, redact)?)
+                })
+                .await?;
+            }
+            Outcome::Retry(error) => {
+                let delay = backoff(row.attempts, self.config.retry_base, self.config.retry_max);
+                let retry_at = db::now()
+                    + chrono::Duration::from_std(delay)
+                        .unwrap_or_else(|_| chrono::Duration::hours(1));
+                tracing::warn!(message = %row.id, attempts = row.attempts, %error, "delivery failed; will retry");
+                db::run(&self.pool, move |conn| {
+                    Ok(outbox::mark_failed(
+                        conn,
+                        &id,
+                        &worker,
+                        &error,
+                        Some(retry_at),
+                    )?)
+                })
+                .await?;
+            }
+            Outcome::Dead(error) => {
+                tracing::error!(message = %row.id, attempts = row.attempts, %error, "delivery gave up");
+                db::run(&self.pool, move |conn| {
+                    Ok(outbox::mark_failed(conn, &id, &worker, &error, None)?)
+                })
+                .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_is_capped_and_adds_at_most_a_quarter_of_jitter() {
+        let base = Duration::from_secs(5);
+        let max = Duration::from_secs(60);
+        for (attempts, floor) in [(1, 5), (2, 10), (3, 20), (4, 40), (5, 60), (12, 60)] {
+            let delay = backoff(attempts, base, max);
+            assert!(delay >= Duration::from_secs(floor), "{attempts}: {delay:?}");
+            assert!(
+                delay <= Duration::from_secs(floor) * 5 / 4,
+                "{attempts}: {delay:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,311 @@
+//! PDF typesetting: a small flow-layout engine on printpdf's low-level operations.
+//!
+//! One font, IPAex Gothic, covers Japanese and Latin text; it is compiled into the binary
+//! and subset into each PDF. Layout ([`layout`]) is a pure function from a [`Document`]
+//! to positioned lines; drawing happens in a second pass once the page count is known,
+//! so page labels can read "1 / 3 ページ" / "Page 1 of 3".
+//!
+//! ```ignore
+//! let pdf: Vec<u8> = pdf::render(&Document { .. })?;
+//! ```
+
+mod layout;
+mod linebreak;
+
+use std::sync::OnceLock;
+
+use printpdf::{
+    Color, FontId, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
+    Rgb, TextItem,
+};
+
+pub use linebreak::break_lines;
+
+use layout::{Item, Tone};
+
+/// IPAex Gothic 004.01 (IPA Font License v1.0), see `assets/fonts/README.md`.
+static FONT_BYTES: &[u8] = include_bytes!("../../assets/fonts/ipaexg.ttf");
+
+/// A document to typeset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Document {
+    /// Drawn small at the top of every page, e.g. "IIS-2026-0042 · 研究提案書サマリー".
+    pub running_header: String,
+    /// Large title on page 1 (wraps).
+    pub title: String,
+    /// Optional line under the title, e.g. a status line.
+    pub subtitle: Option<String>,
+    pub blocks: Vec<Block>,
+    /// Drawn bottom-left on every page, e.g. "作成日 2026-11-25 / Generated 2026-11-25".
+    pub footer_note: String,
+    /// How page numbers read (bottom-right).
+    pub page_label: PageLabel,
+}
+
+/// Page number style.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PageLabel {
+    /// "1 / 3 ページ"
+    Japanese,
+    /// "Page 1 of 3"
+    English,
+}
+
+/// A unit of body content.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Block {
+    /// Section heading; kept on the same page as the start of the next block.
+    Heading(String),
+    /// Wrapped text; `'\n'` forces a line break, empty lines are kept as spacing.
+    Paragraph(String),
+    /// Label/value pairs in two columns (label ~30% of the width); values wrap.
+    Fields(Vec<(String, String)>),
+    /// Table with wrapping cells; the header row repeats after a page break.
+    /// `widths` are relative column widths (equal widths if missing or invalid);
+    /// `right_align[i]` right-aligns column `i` (e.g. amounts).
+    Table { headers: Vec<String>, rows: Vec<Vec<String>>, widths: Vec<f32>, right_align: Vec<bool> },
+    /// Vertical space in millimetres.
+    Spacer(f32),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("the embedded font could not be parsed: {0}")]
+    Font(String),
+    #[error("PDF serialization failed: {0}")]
+    Serialize(String),
+}
+
+struct Font {
+    parsed: ParsedFont,
+    units_per_em: f32,
+}
+
+impl Font {
+    /// Advance width of `c` in ems (missing glyphs measure as `.notdef`).
+    fn em(&self, c: char) -> f32 {
+        let gid = self.parsed.lookup_glyph_index(u32::from(c)).unwrap_or(0);
+        f32::from(self.parsed.get_horizontal_advance(gid)) / self.units_per_em
+    }
+}
+
+/// The parsed font, shared by all renders (parsing 6 MB once, not per document).
+fn font() -> Result<&'static Font, PdfError> {
+    static FONT: OnceLock<Result<Font, String>> = OnceLock::new();
+    FONT.get_or_init(|| {
+        let mut warnings = Vec::new();
+        let parsed = ParsedFont::from_bytes(FONT_BYTES, 0, &mut warnings)
+            .ok_or_else(|| format!("IPAex Gothic: {warnings:?}"))?;
+        let units_per_em = f32::from(parsed.font_metrics.units_per_em);
+        if units_per_em <= 0.0 {
+            return Err("IPAex Gothic: units per em is zero".to_string());
+        }
+        Ok(Font { parsed, units_per_em })
+    })
+    .as_ref()
+    .map_err(|e| PdfError::Font(e.clone()))
+}
+
+/// Typesets `doc` as an A4 PDF with the font subset-embedded.
+pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
+    let font = font()?;
+    let em = |c: char| font.em(c);
+    let pages = layout::layout(doc, &em);
+    let total = pages.len();
+
+    let mut pdf = PdfDocument::new(&doc.title);
+    let font_id = pdf.add_font(&font.parsed);
+    let pdf_pages = pages
+        .into_iter()
+        .enumerate()
+        .map(|(i, page)| {
+            let mut items = layout::furniture(doc, i + 1, total, &em);
+            items.extend(page.items);
+            PdfPage::new(Mm(210.0), Mm(297.0), draw(&items, &font_id))
+        })
+        .collect();
+    pdf.with_pages(pdf_pages);
+
+    let mut warnings = Vec::new();
+    let options = PdfSaveOptions { subset_fonts: true, ..Default::default() };
+    let bytes = pdf.save(&options, &mut warnings);
+    if bytes.is_empty() {
+        return Err(PdfError::Serialize(format!("empty output: {warnings:?}")));
+    }
+    Ok(bytes)
+}
+
+fn color(tone: Tone) -> Color {
+    let (r, g, b) = match tone {
+        Tone::Text => (0.10, 0.10, 0.10),
+        Tone::Accent => (0.08, 0.20, 0.40),
+        Tone::Muted => (0.40, 0.40, 0.40),
+        Tone::Rule => (0.35, 0.35, 0.35),
+        Tone::Hairline => (0.75, 0.75, 0.75),
+    };
+    Color::Rgb(Rgb { r, g, b, icc_profile: None })
+}
+
+/// Content-stream operations for one page. Layout `y` runs down from the top edge;
+/// PDF `y` runs up from the bottom.
+fn draw(items: &[Item], font_id: &FontId) -> Vec<Op> {
+    let mut ops = Vec::with_capacity(items.len() * 6);
+    for item in items {
+        match item {
+            Item::Text { x, baseline, size, text, tone } => {
+                ops.push(Op::StartTextSection);
+                ops.push(Op::SetFont { font: PdfFontHandle::External(font_id.clone()), size: Pt(*size) });
+                ops.push(Op::SetFillColor { col: color(*tone) });
+                ops.push(Op::SetTextCursor { pos: Point { x: Pt(*x), y: Pt(layout::PAGE_H - baseline) } });
+                ops.push(Op::ShowText { items: vec![TextItem::Text(text.clone())] });
+                ops.push(Op::EndTextSection);
+            }
+            Item::Rule { x1, x2, y, width, tone } => {
+                let y = Pt(layout::PAGE_H - y);
+                let point = |x: f32| LinePoint { p: Point { x: Pt(x), y }, bezier: false };
+                ops.push(Op::SetOutlineColor { col: color(*tone) });
+                ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
+                ops.push(Op::DrawLine { line: Line { points: vec![point(*x1), point(*x2)], is_closed: false } });
+            }
+        }
+    }
+    ops
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn sample() -> Document {
+        Document {
+            running_header: "IIS-2026-0042 · 研究提案書サマリー".into(),
+            title: "2型糖尿病患者におけるSGLT2阻害薬の腎保護効果に関する多施設共同研究".into(),
+            subtitle: Some("ステータス：委員会審査中 / Status: under committee review".into()),
+            blocks: vec![
+                Block::Heading("1. 研究概要 / Study overview".into()),
+                Block::Paragraph(
+                    "本研究は、2型糖尿病を合併する慢性腎臓病患者を対象に、SGLT2阻害薬の投与が\
+                     推算糸球体濾過量（eGFR）の低下速度に与える影響を評価する。\n\
+                     This investigator-initiated study evaluates the effect of SGLT2 inhibition on the \
+                     rate of eGFR decline in patients with type 2 diabetes and chronic kidney disease."
+                        .into(),
+                ),
+                Block::Heading("2. 基本情報 / Key facts".into()),
+                Block::Fields(vec![
+                    ("研究責任医師 / Principal investigator".into(), "山田 太郎（東京医科大学 腎臓内科）".into()),
+                    ("実施医療機関数 / Sites".into(), "12".into()),
+                    (
+                        "主要評価項目 / Primary endpoint".into(),
+                        "投与開始から104週時点までのeGFR年間変化量 (mL/min/1.73m²/year)".into(),
+                    ),
+                ]),
+                Block::Heading("3. 予算 / Budget".into()),
+                Block::Table {
+                    headers: vec!["費目 / Item".into(), "金額（円） / Amount (JPY)".into()],
+                    rows: vec![
+                        vec!["人件費 / Personnel".into(), "12,000,000".into()],
+                        vec!["データマネジメント / Data management".into(), "4,500,000".into()],
+                        vec!["合計 / Total".into(), "16,500,000".into()],
+                    ],
+                    widths: vec![3.0, 1.0],
+                    right_align: vec![false, true],
+                },
+                Block::Spacer(4.0),
+                Block::Heading("4. 備考 / Notes".into()),
+                Block::Paragraph("特記事項なし。\n\nNo further remarks.".into()),
+            ],
+            footer_note: "作成日 2026-11-25 / Generated 2026-11-25".into(),
+            page_label: PageLabel::Japanese,
+        }
+    }
+
+    fn extract(pdf: &[u8]) -> String {
+        pdf_extract::extract_text_from_mem(pdf).expect("text extraction")
+    }
+
+    fn squash(s: &str) -> String {
+        s.chars().filter(|c| !c.is_whitespace()).collect()
+    }
+
+    fn em(c: char) -> f32 {
+        font().expect("font").em(c)
+    }
+
+    #[test]
+    fn japanese_and_english_document_renders_with_extractable_text() {
+        let doc = sample();
+        let pdf = render(&doc).expect("render");
+        assert!(pdf.starts_with(b"%PDF-"));
+        let text = squash(&extract(&pdf));
+        // The title may wrap; compare without whitespace.
+        assert!(text.contains(&squash(&doc.title)), "title missing in {text}");
+        for block in &doc.blocks {
+            if let Block::Heading(h) = block {
+                assert!(text.contains(&squash(h)), "heading {h:?} missing in {text}");
+            }
+        }
+        assert!(text.contains("16,500,000"));
+        assert!(text.contains("1/1ページ"));
+        assert!(text.contains("IIS-2026-0042"));
+    }
+
+    #[test]
+    fn typical_document_is_small() {
+        let pdf = render(&sample()).expect("render");
+        assert!(pdf.len() < 200 * 1024, "{} bytes", pdf.len());
+    }
+
+    fn long_doc(label: PageLabel) -> Document {
+        let sentence = "本治験は、被験者の安全性を最優先として、治験実施計画書に従い適切に実施されなければならない。";
+        Document {
+            running_header: "IIS-2026-0042 · 研究提案書サマリー".into(),
+            title: "長文テスト".into(),
+            subtitle: None,
+            blocks: vec![Block::Heading("本文".into()), Block::Paragraph(sentence.repeat(200))],
+            footer_note: "作成日 2026-11-25".into(),
+            page_label: label,
+        }
+    }
+
+    #[test]
+    fn long_paragraph_flows_onto_several_pages_with_labels() {
+        let doc = long_doc(PageLabel::Japanese);
+        let n = layout::layout(&doc, &em).len();
+        assert!(n >= 2, "only {n} page(s)");
+        let pdf = render(&doc).expect("render");
+        let text = extract(&pdf);
+        for page in 1..=n {
+            let label = format!("{page} / {n} ページ");
+            assert!(text.contains(&label), "{label:?} missing");
+        }
+        assert!(!text.contains(&format!("{} / {n}", n + 1)));
+
+        let text = extract(&render(&long_doc(PageLabel::English)).expect("render"));
+        assert!(text.contains(&format!("Page 1 of {n}")) && text.contains(&format!("Page {n} of {n}")));
+    }
+
+    #[test]
+    fn no_laid_out_line_starts_with_closing_punctuation() {
+        for doc in [long_doc(PageLabel::Japanese), sample()] {
+            for page in layout::layout(&doc, &em) {
+                for line in page.lines() {
+                    assert!(!line.starts_with('。') && !line.starts_with('、'), "{line:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn empty_document_renders_one_page() {
+        let doc = Document {
+            running_header: String::new(),
+            title: String::new(),
+            subtitle: None,
+            blocks: vec![],
+            footer_note: String::new(),
+            page_label: PageLabel::English,
+        };
+        let text = extract(&render(&doc).expect("render"));
+        assert!(text.contains("Page 1 of 1"));
+    }
+}
