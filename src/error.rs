@@ -70,13 +70,57 @@ pub enum AppError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable: {0}")]
     Unavailable(String),
+    /// A compliance guardrail refused the action (403 or 409). The refusal itself is audited
+    /// in a transaction of its own (see `db::run_tx`), so it survives the rollback.
+    #[error("{detail}")]
+    Refused {
+        conflict: bool,
+        detail: String,
+        audit: Box<RefusalAudit>,
+    },
     #[error("internal error: {0:#}")]
     Internal(#[from] anyhow::Error),
+}
+
+/// What the audit record of a refused action says.
+#[derive(Debug, Clone)]
+pub struct RefusalAudit {
+    pub actor_id: String,
+    pub actor_role: String,
+    pub rule: &'static str,
+    pub entity_type: &'static str,
+    pub entity_id: String,
+    pub data: serde_json::Value,
 }
 
 impl AppError {
     pub fn internal(message: impl std::fmt::Display) -> Self {
         AppError::Internal(anyhow::anyhow!("{message}"))
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub fn refused(
+        principal_id: &str,
+        principal_role: &str,
+        rule: &'static str,
+        entity_type: &'static str,
+        entity_id: &str,
+        conflict: bool,
+        detail: impl Into<String>,
+        data: serde_json::Value,
+    ) -> Self {
+        AppError::Refused {
+            conflict,
+            detail: detail.into(),
+            audit: Box::new(RefusalAudit {
+                actor_id: principal_id.to_string(),
+                actor_role: principal_role.to_string(),
+                rule,
+                entity_type,
+                entity_id: entity_id.to_string(),
+                data,
+            }),
+        }
     }
 
     pub fn validation_one(field: &str, code: &str, detail: impl Into<String>) -> Self {
@@ -99,6 +143,7 @@ impl AppError {
             AppError::PreconditionRequired => "precondition-required",
             AppError::TooManyRequests { .. } => "too-many-requests",
             AppError::Unavailable(_) => "unavailable",
+            AppError::Refused { .. } => "guardrail",
             AppError::Internal(_) => "internal-error",
         }
     }
@@ -118,6 +163,7 @@ impl AppError {
             AppError::PreconditionRequired => "Precondition required",
             AppError::TooManyRequests { .. } => "Too many requests",
             AppError::Unavailable(_) => "Service unavailable",
+            AppError::Refused { .. } => "Refused by a compliance rule",
             AppError::Internal(_) => "Internal error",
         }
     }
@@ -182,6 +228,8 @@ impl ResponseError for AppError {
             AppError::PreconditionRequired => StatusCode::PRECONDITION_REQUIRED,
             AppError::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Refused { conflict: true, .. } => StatusCode::CONFLICT,
+            AppError::Refused { .. } => StatusCode::FORBIDDEN,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }

@@ -30,6 +30,10 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "web/register.html",
     "web/check_email.html",
     "web/admin_outbox.html",
+    "web/review.html",
+    "web/committee.html",
+    "web/ranking.html",
+    "web/admin_committees.html",
 ];
 
 macro_rules! email_templates {
@@ -51,6 +55,8 @@ pub const EMAIL_EMBEDDED: &[(&str, &str)] = email_templates![
     "verify_email",
     "submission_receipt",
     "new_submission",
+    "review_request",
+    "decision",
 ];
 
 pub const STYLESHEET: &str = include_str!("../templates/static/app.css");

@@ -44,6 +44,9 @@ pub struct ProposalFacts<'a> {
     pub assigned_msl: bool,
     /// The caller is a reviewer assigned to this proposal who has declared no conflict.
     pub cleared_reviewer: bool,
+    /// The caller is assigned to review but has not declared (or declared a conflict): they
+    /// know the proposal exists, yet may not see it.
+    pub uncleared_reviewer: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +68,11 @@ pub fn proposal(principal: &Principal, action: ProposalAction, facts: &ProposalF
             Role::Investigator | Role::Cro => false,
         };
     if !visible {
-        return Decision::Hidden;
+        return if facts.uncleared_reviewer {
+            Decision::Forbidden
+        } else {
+            Decision::Hidden
+        };
     }
     match action {
         ProposalAction::View => Decision::Allow,
@@ -121,6 +128,7 @@ mod tests {
             status,
             assigned_msl: false,
             cleared_reviewer: false,
+            uncleared_reviewer: false,
         }
     }
 

@@ -190,13 +190,31 @@ where
     .map_err(|e| AppError::Internal(anyhow::anyhow!("blocking task failed: {e}")))?
 }
 
-/// Like [`run`], wrapped in one [`write_tx`].
+/// Like [`run`], wrapped in one [`write_tx`]. A guardrail refusal rolls the change back, then
+/// its audit record is written in a transaction of its own.
 pub async fn run_tx<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    run(pool, move |conn| write_tx(conn, f)).await
+    run(pool, move |conn| match write_tx(conn, f) {
+        Err(AppError::Refused {
+            conflict,
+            detail,
+            audit,
+        }) => {
+            write_tx(conn, |conn| {
+                crate::store::audit::record_refusal(conn, &audit, &detail)
+            })?;
+            Err(AppError::Refused {
+                conflict,
+                detail,
+                audit,
+            })
+        }
+        other => other,
+    })
+    .await
 }
 
 #[cfg(test)]

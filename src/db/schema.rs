@@ -112,6 +112,8 @@ diesel::table! {
         created_at -> Timestamp,
         updated_at -> Timestamp,
         submitted_at -> Nullable<Timestamp>,
+        committee_id -> Nullable<Text>,
+        advice_requested_at -> Nullable<Timestamp>,
     }
 }
 
@@ -166,6 +168,14 @@ diesel::allow_tables_to_appear_in_same_query!(
     proposal_events,
     reference_counters,
     outbox,
+    committees,
+    committee_members,
+    review_assignments,
+    decisions,
+    msl_assignments,
+    advice,
+    interactions,
+    documents,
 );
 
 diesel::table! {
@@ -188,3 +198,121 @@ diesel::table! {
         sent_at -> Nullable<Timestamp>,
     }
 }
+
+diesel::table! {
+    committees (id) {
+        id -> Text,
+        name -> Text,
+        quorum -> Integer,
+        rubric -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    committee_members (committee_id, user_id) {
+        committee_id -> Text,
+        user_id -> Text,
+        member_role -> Text,
+    }
+}
+
+diesel::table! {
+    review_assignments (id) {
+        id -> Text,
+        proposal_id -> Text,
+        reviewer_id -> Text,
+        round -> Integer,
+        assigned_by -> Text,
+        assigned_at -> Timestamp,
+        coi_status -> Text,
+        coi_kind -> Nullable<Text>,
+        coi_note -> Nullable<Text>,
+        coi_declared_at -> Nullable<Timestamp>,
+        scores -> Text,
+        recommendation -> Nullable<Text>,
+        comments_to_investigator -> Text,
+        confidential_comments -> Text,
+        completed_at -> Nullable<Timestamp>,
+        version -> BigInt,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    decisions (id) {
+        id -> Text,
+        proposal_id -> Text,
+        round -> Integer,
+        outcome -> Text,
+        rationale -> Text,
+        conditions -> Text,
+        quorum_override_reason -> Nullable<Text>,
+        decided_by -> Text,
+        decided_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(committee_members -> committees (committee_id));
+diesel::joinable!(committee_members -> users (user_id));
+diesel::joinable!(review_assignments -> proposals (proposal_id));
+diesel::joinable!(decisions -> proposals (proposal_id));
+
+diesel::table! {
+    msl_assignments (id) {
+        id -> Text,
+        proposal_id -> Text,
+        msl_id -> Text,
+        assigned_by -> Text,
+        assigned_at -> Timestamp,
+        unassigned_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    advice (id) {
+        id -> Text,
+        proposal_id -> Text,
+        parent_id -> Nullable<Text>,
+        author_id -> Text,
+        author_role -> Text,
+        section -> Nullable<Text>,
+        body -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    interactions (id) {
+        id -> Text,
+        proposal_id -> Text,
+        msl_id -> Text,
+        occurred_on -> Date,
+        channel -> Text,
+        summary -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    documents (id) {
+        id -> Text,
+        proposal_id -> Text,
+        doc_type -> Text,
+        version -> Integer,
+        file_name -> Text,
+        media_type -> Text,
+        size_bytes -> BigInt,
+        sha256 -> Text,
+        content -> Binary,
+        uploaded_by -> Text,
+        uploaded_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(msl_assignments -> proposals (proposal_id));
+diesel::joinable!(advice -> proposals (proposal_id));
+diesel::joinable!(interactions -> proposals (proposal_id));
+diesel::joinable!(documents -> proposals (proposal_id));

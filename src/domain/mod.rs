@@ -5,6 +5,7 @@ pub mod lifecycle;
 pub mod proposal;
 pub mod reference;
 pub mod reminders;
+pub mod review;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

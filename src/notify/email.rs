@@ -35,6 +35,21 @@ pub enum Email {
         institution: String,
         path: String,
     },
+    ReviewRequest {
+        reference: String,
+        title: String,
+        path: String,
+    },
+    Decision {
+        reference: String,
+        title: String,
+        outcome: String,
+        rationale: String,
+        conditions: Vec<String>,
+        /// Reviewers' comments to the investigator: anonymous, never the confidential ones.
+        comments: Vec<String>,
+        path: String,
+    },
 }
 
 /// Event names, in the order their templates are embedded (see `templates::EMAIL_EVENTS`).
@@ -52,6 +67,8 @@ impl Email {
             Email::VerifyEmail { .. } => "verify_email",
             Email::SubmissionReceipt { .. } => "submission_receipt",
             Email::NewSubmission { .. } => "new_submission",
+            Email::ReviewRequest { .. } => "review_request",
+            Email::Decision { .. } => "decision",
         }
     }
 
@@ -169,6 +186,20 @@ mod tests {
                 title: "<腎保護>の検討".into(),
                 path: "/proposals/1".into(),
                 round: 1,
+            },
+            "review_request" => Email::ReviewRequest {
+                reference: "IIS-2026-0042".into(),
+                title: "<腎保護>の検討".into(),
+                path: "/proposals/1/review".into(),
+            },
+            "decision" => Email::Decision {
+                reference: "IIS-2026-0042".into(),
+                title: "<腎保護>の検討".into(),
+                outcome: "approve_with_conditions".into(),
+                rationale: "科学的に妥当".into(),
+                conditions: vec!["jRCT に登録すること".into()],
+                comments: vec!["<症例数>の根拠を補足してください".into()],
+                path: "/proposals/1".into(),
             },
             _ => Email::NewSubmission {
                 reference: "IIS-2026-0042".into(),

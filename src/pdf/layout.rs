@@ -54,8 +54,20 @@ pub(crate) enum Tone {
 
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) enum Item {
-    Text { x: f32, baseline: f32, size: f32, text: String, tone: Tone },
-    Rule { x1: f32, x2: f32, y: f32, width: f32, tone: Tone },
+    Text {
+        x: f32,
+        baseline: f32,
+        size: f32,
+        text: String,
+        tone: Tone,
+    },
+    Rule {
+        x1: f32,
+        x2: f32,
+        y: f32,
+        width: f32,
+        tone: Tone,
+    },
 }
 
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -76,14 +88,39 @@ impl Page {
 
 /// Lays out the body of `doc` (title, blocks). Always returns at least one page.
 pub(crate) fn layout(doc: &Document, em: &dyn Fn(char) -> f32) -> Vec<Page> {
-    let mut flow = Flow { em, pages: vec![Page::default()], y: TOP, content_top: TOP };
+    let mut flow = Flow {
+        em,
+        pages: vec![Page::default()],
+        y: TOP,
+        content_top: TOP,
+    };
     flow.title(&doc.title, doc.subtitle.as_deref());
     for (i, block) in doc.blocks.iter().enumerate() {
         match block {
-            Block::Heading(text) => flow.heading(text, doc.blocks.get(i + 1)),
+            Block::Heading(text) => {
+                // Keep with next: room for any spacers and the first line of the
+                // next real block.
+                let mut lead = 0.0;
+                for next in doc.blocks.iter().skip(i + 1) {
+                    match next {
+                        Block::Spacer(mm) if mm.is_finite() && *mm > 0.0 => lead += mm * MM,
+                        Block::Spacer(_) => {}
+                        other => {
+                            lead += flow.lead_height(other);
+                            break;
+                        }
+                    }
+                }
+                flow.heading(text, lead)
+            }
             Block::Paragraph(text) => flow.paragraph(text),
             Block::Fields(fields) => flow.fields(fields),
-            Block::Table { headers, rows, widths, right_align } => flow.table(headers, rows, widths, right_align),
+            Block::Table {
+                headers,
+                rows,
+                widths,
+                right_align,
+            } => flow.table(headers, rows, widths, right_align),
             Block::Spacer(mm) => flow.spacer(*mm),
         }
     }
@@ -91,7 +128,12 @@ pub(crate) fn layout(doc: &Document, em: &dyn Fn(char) -> f32) -> Vec<Page> {
 }
 
 /// Running header, footer note and page label for page `n` of `total`.
-pub(crate) fn furniture(doc: &Document, n: usize, total: usize, em: &dyn Fn(char) -> f32) -> Vec<Item> {
+pub(crate) fn furniture(
+    doc: &Document,
+    n: usize,
+    total: usize,
+    em: &dyn Fn(char) -> f32,
+) -> Vec<Item> {
     let width = |s: &str| s.chars().map(em).sum::<f32>() * SMALL_SIZE;
     let label = match doc.page_label {
         PageLabel::Japanese => format!("{n} / {total} ページ"),
@@ -110,23 +152,43 @@ pub(crate) fn furniture(doc: &Document, n: usize, total: usize, em: &dyn Fn(char
             tone: Tone::Muted,
         });
     }
-    items.push(Item::Rule { x1: LEFT, x2: RIGHT, y: 15.0 * MM, width: 0.4, tone: Tone::Hairline });
+    items.push(Item::Rule {
+        x1: LEFT,
+        x2: RIGHT,
+        y: 15.0 * MM,
+        width: 0.4,
+        tone: Tone::Hairline,
+    });
     if !doc.footer_note.trim().is_empty() {
         items.push(Item::Text {
             x: LEFT,
             baseline: footer_baseline,
             size: SMALL_SIZE,
-            text: truncate(&doc.footer_note, BODY_W - label_w - 8.0 * MM, SMALL_SIZE, em),
+            text: truncate(
+                &doc.footer_note,
+                BODY_W - label_w - 8.0 * MM,
+                SMALL_SIZE,
+                em,
+            ),
             tone: Tone::Muted,
         });
     }
-    items.push(Item::Text { x: RIGHT - label_w, baseline: footer_baseline, size: SMALL_SIZE, text: label, tone: Tone::Muted });
+    items.push(Item::Text {
+        x: RIGHT - label_w,
+        baseline: footer_baseline,
+        size: SMALL_SIZE,
+        text: label,
+        tone: Tone::Muted,
+    });
     items
 }
 
 /// First line of `text` (no line breaks), cut with an ellipsis to fit `max_width`.
 fn truncate(text: &str, max_width: f32, size: f32, em: &dyn Fn(char) -> f32) -> String {
-    let one_line: String = text.chars().map(|c| if c.is_control() { ' ' } else { c }).collect();
+    let one_line: String = text
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let one_line = one_line.trim();
     let w = |c: char| em(c) * size;
     if one_line.chars().map(w).sum::<f32>() <= max_width {
@@ -204,12 +266,24 @@ impl Flow<'_> {
         if text.is_empty() {
             return;
         }
-        let item = Item::Text { x, baseline: baseline(top, size, lh), size, text: text.to_string(), tone };
+        let item = Item::Text {
+            x,
+            baseline: baseline(top, size, lh),
+            size,
+            text: text.to_string(),
+            tone,
+        };
         self.page().items.push(item);
     }
 
     fn rule(&mut self, x1: f32, x2: f32, y: f32, width: f32, tone: Tone) {
-        self.page().items.push(Item::Rule { x1, x2, y, width, tone });
+        self.page().items.push(Item::Rule {
+            x1,
+            x2,
+            y,
+            width,
+            tone,
+        });
     }
 
     /// Writes wrapped lines flowing across pages.
@@ -247,25 +321,34 @@ impl Flow<'_> {
     }
 
     /// Height a block needs on the same page as a heading placed before it.
-    fn lead_height(&self, next: Option<&Block>) -> f32 {
+    fn lead_height(&self, next: &Block) -> f32 {
         match next {
-            Some(Block::Paragraph(_)) => BODY_LH,
-            Some(Block::Fields(f)) if !f.is_empty() => BODY_LH + 2.0 * FIELD_PAD_Y,
-            Some(Block::Table { headers, .. }) => {
-                let header = if headers.iter().all(|h| h.trim().is_empty()) { 0.0 } else { TABLE_LH + 2.0 * CELL_PAD_Y };
+            Block::Paragraph(_) => BODY_LH,
+            Block::Fields(f) if !f.is_empty() => BODY_LH + 2.0 * FIELD_PAD_Y,
+            Block::Table { headers, .. } => {
+                let header = if headers.iter().all(|h| h.trim().is_empty()) {
+                    0.0
+                } else {
+                    TABLE_LH + 2.0 * CELL_PAD_Y
+                };
                 header + TABLE_LH + 2.0 * CELL_PAD_Y
             }
-            Some(Block::Heading(_)) => HEADING_SPACE_BEFORE + HEADING_LH,
+            Block::Heading(_) => HEADING_SPACE_BEFORE + HEADING_LH,
             _ => 0.0,
         }
     }
 
-    fn heading(&mut self, text: &str, next: Option<&Block>) {
+    /// `lead`: height of what must follow on the same page (keep-with-next).
+    fn heading(&mut self, text: &str, lead: f32) {
         let lines = self.wrap(text.trim(), BODY_W, HEADING_SIZE);
         let own = lines.len() as f32 * HEADING_LH + HEADING_SPACE_AFTER;
-        let before = if self.at_top() { 0.0 } else { HEADING_SPACE_BEFORE };
+        let before = if self.at_top() {
+            0.0
+        } else {
+            HEADING_SPACE_BEFORE
+        };
         // Keep with next: the heading plus the first line of what follows must fit.
-        if before + own + self.lead_height(next) > self.remaining() && !self.at_top() {
+        if before + own + lead > self.remaining() && !self.at_top() {
             self.new_page();
         } else {
             self.y += before;
@@ -294,20 +377,43 @@ impl Flow<'_> {
         let value_x = LEFT + BODY_W * 0.30;
         let value_w = BODY_W * 0.70;
         for (label, value) in fields {
-            let cells = vec![self.wrap(label, label_w, BODY_SIZE), self.wrap(value, value_w, BODY_SIZE)];
-            let cols = [(LEFT, label_w, false, Tone::Muted), (value_x, value_w, false, Tone::Text)];
+            let cells = vec![
+                self.wrap(label, label_w, BODY_SIZE),
+                self.wrap(value, value_w, BODY_SIZE),
+            ];
+            let cols = [
+                (LEFT, label_w, false, Tone::Muted),
+                (value_x, value_w, false, Tone::Text),
+            ];
             self.row(&cells, &cols, BODY_SIZE, BODY_LH, FIELD_PAD_Y, &|_| {});
         }
         self.y += BLOCK_GAP;
     }
 
-    fn table(&mut self, headers: &[String], rows: &[Vec<String>], widths: &[f32], right_align: &[bool]) {
-        let ncols = rows.iter().map(Vec::len).chain(std::iter::once(headers.len())).max().unwrap_or(0);
+    fn table(
+        &mut self,
+        headers: &[String],
+        rows: &[Vec<String>],
+        widths: &[f32],
+        right_align: &[bool],
+    ) {
+        let ncols = rows
+            .iter()
+            .map(Vec::len)
+            .chain(std::iter::once(headers.len()))
+            .max()
+            .unwrap_or(0);
         if ncols == 0 {
             return;
         }
         let rel: Vec<f32> = (0..ncols)
-            .map(|i| widths.get(i).copied().filter(|w| w.is_finite() && *w > 0.0).unwrap_or(0.0))
+            .map(|i| {
+                widths
+                    .get(i)
+                    .copied()
+                    .filter(|w| w.is_finite() && *w > 0.0)
+                    .unwrap_or(0.0)
+            })
             .collect();
         let total: f32 = rel.iter().sum();
         let rel: Vec<f32> = if total > 0.0 && rel.iter().all(|w| *w > 0.0) {
@@ -320,18 +426,29 @@ impl Flow<'_> {
         for (i, r) in rel.iter().enumerate() {
             let w = r * BODY_W;
             let right = right_align.get(i).copied().unwrap_or(false);
-            cols.push((x + CELL_PAD_X, (w - 2.0 * CELL_PAD_X).max(TABLE_SIZE), right, Tone::Text));
+            cols.push((
+                x + CELL_PAD_X,
+                (w - 2.0 * CELL_PAD_X).max(TABLE_SIZE),
+                right,
+                Tone::Text,
+            ));
             x += w;
         }
         let cell = |row: &[String], i: usize| row.get(i).map_or("", String::as_str).to_string();
         let has_header = headers.iter().any(|h| !h.trim().is_empty());
         let header_cells: Vec<Vec<String>> = if has_header {
-            (0..ncols).map(|i| self.wrap(&cell(headers, i), cols[i].1, TABLE_SIZE)).collect()
+            (0..ncols)
+                .map(|i| self.wrap(&cell(headers, i), cols[i].1, TABLE_SIZE))
+                .collect()
         } else {
             Vec::new()
         };
-        let header_cols: Vec<_> = cols.iter().map(|&(x, w, r, _)| (x, w, r, Tone::Muted)).collect();
-        let header_h = header_cells.iter().map(Vec::len).max().unwrap_or(0) as f32 * TABLE_LH + 2.0 * CELL_PAD_Y;
+        let header_cols: Vec<_> = cols
+            .iter()
+            .map(|&(x, w, r, _)| (x, w, r, Tone::Muted))
+            .collect();
+        let header_h = header_cells.iter().map(Vec::len).max().unwrap_or(0) as f32 * TABLE_LH
+            + 2.0 * CELL_PAD_Y;
 
         // Draws the header (or just the top rule) at the current position.
         let draw_header = |flow: &mut Flow<'_>| {
@@ -339,7 +456,15 @@ impl Flow<'_> {
             let y = flow.y;
             flow.rule(LEFT, RIGHT, y, 0.8, Tone::Rule);
             if has_header {
-                flow.place_lines(&header_cells, &header_cols, TABLE_SIZE, TABLE_LH, CELL_PAD_Y, 0, usize::MAX);
+                flow.place_lines(
+                    &header_cells,
+                    &header_cols,
+                    TABLE_SIZE,
+                    TABLE_LH,
+                    CELL_PAD_Y,
+                    0,
+                    usize::MAX,
+                );
                 let y = flow.y;
                 flow.rule(LEFT, RIGHT, y, 0.5, Tone::Rule);
             }
@@ -348,13 +473,21 @@ impl Flow<'_> {
             }
         };
 
-        let first_row = if rows.is_empty() { 0.0 } else { TABLE_LH + 2.0 * CELL_PAD_Y };
+        let first_row = if rows.is_empty() {
+            0.0
+        } else {
+            TABLE_LH + 2.0 * CELL_PAD_Y
+        };
         self.ensure(if has_header { header_h } else { 0.0 } + first_row);
         draw_header(self);
         for (r, row) in rows.iter().enumerate() {
-            let cells: Vec<Vec<String>> = (0..ncols).map(|i| self.wrap(&cell(row, i), cols[i].1, TABLE_SIZE)).collect();
+            let cells: Vec<Vec<String>> = (0..ncols)
+                .map(|i| self.wrap(&cell(row, i), cols[i].1, TABLE_SIZE))
+                .collect();
             let last = r + 1 == rows.len();
-            self.row(&cells, &cols, TABLE_SIZE, TABLE_LH, CELL_PAD_Y, &|flow| draw_header(flow));
+            self.row(&cells, &cols, TABLE_SIZE, TABLE_LH, CELL_PAD_Y, &|flow| {
+                draw_header(flow)
+            });
             let y = self.y;
             if last {
                 self.rule(LEFT, RIGHT, y, 0.8, Tone::Rule);
@@ -388,7 +521,9 @@ impl Flow<'_> {
         }
         let mut start = 0;
         loop {
-            let fit = ((self.remaining() - 2.0 * pad) / lh + 0.001).floor().max(0.0) as usize;
+            let fit = ((self.remaining() - 2.0 * pad) / lh + 0.001)
+                .floor()
+                .max(0.0) as usize;
             let take = fit.max(1).min(n - start);
             self.place_lines(cells, cols, size, lh, pad, start, start + take);
             start += take;
@@ -418,7 +553,11 @@ impl Flow<'_> {
             let slice = lines.get(from..to.min(lines.len())).unwrap_or(&[]);
             rows_used = rows_used.max(slice.len());
             for (k, line) in slice.iter().enumerate() {
-                let lx = if right { x + w - self.text_width(line, size) } else { x };
+                let lx = if right {
+                    x + w - self.text_width(line, size)
+                } else {
+                    x
+                };
                 self.text(lx, top + k as f32 * lh, size, lh, line, tone);
             }
         }
@@ -431,7 +570,11 @@ mod tests {
     use super::*;
 
     fn em(c: char) -> f32 {
-        if super::super::linebreak::is_cjk(c) { 1.0 } else { 0.5 }
+        if super::super::linebreak::is_cjk(c) {
+            1.0
+        } else {
+            0.5
+        }
     }
 
     fn doc(blocks: Vec<Block>) -> Document {
@@ -449,19 +592,26 @@ mod tests {
     fn heading_is_never_last_on_a_page() {
         // Push a heading to every possible position near the bottom of page 1.
         for n in 30..60 {
-            let mut blocks = vec![Block::Paragraph("行\n".repeat(n))];
-            blocks.push(Block::Heading("見出し".into()));
-            blocks.push(Block::Paragraph("本文".into()));
-            let pages = layout(&doc(blocks), &em);
-            for page in &pages {
-                assert_ne!(page.lines().last(), Some("見出し"), "n = {n}");
+            for spacer in [false, true] {
+                let mut blocks = vec![Block::Paragraph("行\n".repeat(n))];
+                blocks.push(Block::Heading("見出し".into()));
+                if spacer {
+                    blocks.push(Block::Spacer(3.0));
+                }
+                blocks.push(Block::Paragraph("本文".into()));
+                let pages = layout(&doc(blocks), &em);
+                for page in &pages {
+                    assert_ne!(page.lines().last(), Some("見出し"), "n = {n}");
+                }
             }
         }
     }
 
     #[test]
     fn table_header_repeats_on_every_page() {
-        let rows = (0..150).map(|i| vec![format!("項目{i}"), format!("{i}")]).collect();
+        let rows = (0..150)
+            .map(|i| vec![format!("項目{i}"), format!("{i}")])
+            .collect();
         let d = doc(vec![Block::Table {
             headers: vec!["費目".into(), "金額".into()],
             rows,
@@ -471,24 +621,48 @@ mod tests {
         let pages = layout(&d, &em);
         assert!(pages.len() >= 2);
         for page in &pages {
-            assert!(page.lines().any(|l| l == "費目"), "header missing on a page");
+            assert!(
+                page.lines().any(|l| l == "費目"),
+                "header missing on a page"
+            );
         }
     }
 
     #[test]
     fn everything_stays_inside_the_body_area() {
-        let rows = (0..80).map(|i| vec![format!("行 {i} ").repeat(20), "x".into()]).collect();
+        let rows = (0..80)
+            .map(|i| vec![format!("行 {i} ").repeat(20), "x".into()])
+            .collect();
         let d = doc(vec![
             Block::Paragraph("あ".repeat(5000)),
-            Block::Fields(vec![("ラベル".into(), "値".repeat(900))]),
-            Block::Table { headers: vec![], rows, widths: vec![], right_align: vec![] },
+            // Taller than a page: must split line by line.
+            Block::Fields(vec![("ラベル".into(), "値".repeat(3000))]),
+            Block::Table {
+                headers: vec![],
+                rows,
+                widths: vec![],
+                right_align: vec![],
+            },
         ]);
         for page in layout(&d, &em) {
             for item in &page.items {
-                if let Item::Text { x, baseline, size, text, .. } = item {
-                    assert!(*baseline <= BOTTOM + 0.01 && *baseline - size >= TOP - 0.01, "{text}");
+                if let Item::Text {
+                    x,
+                    baseline,
+                    size,
+                    text,
+                    ..
+                } = item
+                {
+                    assert!(
+                        *baseline <= BOTTOM + 0.01 && *baseline - size >= TOP - 0.01,
+                        "{text}"
+                    );
                     let w: f32 = text.chars().map(em).sum::<f32>() * size;
-                    assert!(*x >= LEFT - 0.01 && x + w <= RIGHT + 0.01, "{text} overflows");
+                    assert!(
+                        *x >= LEFT - 0.01 && x + w <= RIGHT + 0.01,
+                        "{text} overflows"
+                    );
                 }
             }
         }

@@ -30,7 +30,12 @@ pub fn break_lines(text: &str, max_width: f32, measure: impl Fn(char) -> f32) ->
     out
 }
 
-fn break_one(chars: &[char], max_width: f32, measure: &impl Fn(char) -> f32, out: &mut Vec<String>) {
+fn break_one(
+    chars: &[char],
+    max_width: f32,
+    measure: &impl Fn(char) -> f32,
+    out: &mut Vec<String>,
+) {
     let n = chars.len();
     if n == 0 {
         out.push(String::new());
@@ -66,21 +71,29 @@ fn break_one(chars: &[char], max_width: f32, measure: &impl Fn(char) -> f32, out
 
 /// The break position `p` (the next line starts at `chars[p]`), `start < p <= i`.
 fn find_break(chars: &[char], start: usize, i: usize) -> usize {
-    if let Some(p) = (start + 1..=i).rev().find(|&p| can_break(chars[p - 1], chars[p])) {
+    if let Some(p) = (start + 1..=i)
+        .rev()
+        .find(|&p| can_break(chars[p - 1], chars[p]))
+    {
         return p;
     }
     // No legal break: the text since `start` is one overlong word (or a run of
     // prohibited characters). Hard-break at the overflow point, still avoiding a
     // prohibited line start / end where there is room to move back.
     let mut p = i;
-    while p > start + 1 && (is_line_start_prohibited(chars[p]) || is_line_end_prohibited(chars[p - 1])) {
+    while p > start + 1
+        && (is_line_start_prohibited(chars[p]) || is_line_end_prohibited(chars[p - 1]))
+    {
         p -= 1;
     }
     p
 }
 
 fn line_text(chars: &[char]) -> String {
-    let end = chars.iter().rposition(|c| !is_space(*c)).map_or(0, |p| p + 1);
+    let end = chars
+        .iter()
+        .rposition(|c| !is_space(*c))
+        .map_or(0, |p| p + 1);
     chars[..end].iter().collect()
 }
 
@@ -112,7 +125,27 @@ pub(crate) fn is_cjk(c: char) -> bool {
         | 0xFE30..=0xFE4F    // compatibility forms
         | 0xFF00..=0xFFEF    // full-width / half-width forms
         | 0x20000..=0x3FFFF  // supplementary ideographic planes
-    ) || matches!(c, '…' | '‥' | '※' | '〜' | '→' | '←' | '↑' | '↓' | '○' | '●' | '◎' | '△' | '▲' | '□' | '■' | '◆' | '◇' | '★' | '☆')
+    ) || matches!(
+        c,
+        '…' | '‥'
+            | '※'
+            | '〜'
+            | '→'
+            | '←'
+            | '↑'
+            | '↓'
+            | '○'
+            | '●'
+            | '◎'
+            | '△'
+            | '▲'
+            | '□'
+            | '■'
+            | '◆'
+            | '◇'
+            | '★'
+            | '☆'
+    )
 }
 
 /// Characters that must not begin a line (行頭禁則).
@@ -142,8 +175,25 @@ pub(crate) fn is_line_start_prohibited(c: char) -> bool {
 pub(crate) fn is_line_end_prohibited(c: char) -> bool {
     matches!(
         c,
-        '（' | '［' | '｛' | '〔' | '〈' | '《' | '「' | '『' | '【' | '〘' | '〖' | '〝' | '‘' | '“' | '｟' | '«'
-            | '(' | '[' | '{' | '｢'
+        '（' | '［'
+            | '｛'
+            | '〔'
+            | '〈'
+            | '《'
+            | '「'
+            | '『'
+            | '【'
+            | '〘'
+            | '〖'
+            | '〝'
+            | '‘'
+            | '“'
+            | '｟'
+            | '«'
+            | '('
+            | '['
+            | '{'
+            | '｢'
     )
 }
 
@@ -229,7 +279,10 @@ mod tests {
         }
         // Latin words survive intact.
         for word in ["Phase", "II", "study", "design"] {
-            assert!(lines.iter().any(|l| l.contains(word)), "{word} split in {lines:?}");
+            assert!(
+                lines.iter().any(|l| l.contains(word)),
+                "{word} split in {lines:?}"
+            );
         }
         // No character is lost except the spaces consumed at soft breaks.
         let joined: String = lines.concat();

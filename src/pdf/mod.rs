@@ -5,18 +5,19 @@
 //! to positioned lines; drawing happens in a second pass once the page count is known,
 //! so page labels can read "1 / 3 ページ" / "Page 1 of 3".
 //!
-//! ```ignore
-//! let pdf: Vec<u8> = pdf::render(&Document { .. })?;
-//! ```
+//! Entry point: [`render`] (`Document` in, PDF bytes out). [`break_lines`] is the
+//! line breaker (Latin at spaces, CJK anywhere, kinsoku shori), public for reuse.
 
 mod layout;
 mod linebreak;
 
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use printpdf::{
-    Color, FontId, Line, LinePoint, Mm, Op, ParsedFont, PdfDocument, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt,
-    Rgb, TextItem,
+    Codepoint, Color, FontId, Line, LinePoint, Mm, OffsetDateTime, Op, ParsedFont, PdfDocument,
+    PdfFontHandle, PdfPage, PdfParseErrorSeverity, PdfSaveOptions, Point, Pt, Rgb, TextItem,
 };
 
 pub use linebreak::break_lines;
@@ -63,7 +64,12 @@ pub enum Block {
     /// Table with wrapping cells; the header row repeats after a page break.
     /// `widths` are relative column widths (equal widths if missing or invalid);
     /// `right_align[i]` right-aligns column `i` (e.g. amounts).
-    Table { headers: Vec<String>, rows: Vec<Vec<String>>, widths: Vec<f32>, right_align: Vec<bool> },
+    Table {
+        headers: Vec<String>,
+        rows: Vec<Vec<String>>,
+        widths: Vec<f32>,
+        right_align: Vec<bool>,
+    },
     /// Vertical space in millimetres.
     Spacer(f32),
 }
@@ -82,10 +88,35 @@ struct Font {
 }
 
 impl Font {
-    /// Advance width of `c` in ems (missing glyphs measure as `.notdef`).
-    fn em(&self, c: char) -> f32 {
+    /// Glyph id of `c` (`.notdef` when the font lacks it) and its advance in ems.
+    fn glyph(&self, c: char) -> (u16, f32) {
         let gid = self.parsed.lookup_glyph_index(u32::from(c)).unwrap_or(0);
-        f32::from(self.parsed.get_horizontal_advance(gid)) / self.units_per_em
+        (
+            gid,
+            f32::from(self.parsed.get_horizontal_advance(gid)) / self.units_per_em,
+        )
+    }
+
+    #[cfg(test)]
+    fn em(&self, c: char) -> f32 {
+        self.glyph(c).1
+    }
+}
+
+/// Per-render memo of [`Font::glyph`]: the font's cmap lookup is a linear scan and
+/// showed up as the top item in profiles.
+struct Glyphs<'f> {
+    font: &'f Font,
+    memo: RefCell<HashMap<char, (u16, f32)>>,
+}
+
+impl Glyphs<'_> {
+    fn get(&self, c: char) -> (u16, f32) {
+        *self
+            .memo
+            .borrow_mut()
+            .entry(c)
+            .or_insert_with(|| self.font.glyph(c))
     }
 }
 
@@ -100,7 +131,10 @@ fn font() -> Result<&'static Font, PdfError> {
         if units_per_em <= 0.0 {
             return Err("IPAex Gothic: units per em is zero".to_string());
         }
-        Ok(Font { parsed, units_per_em })
+        Ok(Font {
+            parsed,
+            units_per_em,
+        })
     })
     .as_ref()
     .map_err(|e| PdfError::Font(e.clone()))
@@ -109,11 +143,20 @@ fn font() -> Result<&'static Font, PdfError> {
 /// Typesets `doc` as an A4 PDF with the font subset-embedded.
 pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
     let font = font()?;
-    let em = |c: char| font.em(c);
+    let glyphs = Glyphs {
+        font,
+        memo: RefCell::new(HashMap::new()),
+    };
+    let em = |c: char| glyphs.get(c).1;
     let pages = layout::layout(doc, &em);
     let total = pages.len();
 
     let mut pdf = PdfDocument::new(&doc.title);
+    let now = OffsetDateTime::now();
+    pdf.metadata.info.creation_date = now;
+    pdf.metadata.info.modification_date = now;
+    pdf.metadata.info.metadata_date = now;
+    pdf.metadata.info.producer = "Liaison (printpdf)".to_string();
     let font_id = pdf.add_font(&font.parsed);
     let pdf_pages = pages
         .into_iter()
@@ -121,16 +164,31 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
         .map(|(i, page)| {
             let mut items = layout::furniture(doc, i + 1, total, &em);
             items.extend(page.items);
-            PdfPage::new(Mm(210.0), Mm(297.0), draw(&items, &font_id))
+            PdfPage::new(Mm(210.0), Mm(297.0), draw(&items, &font_id, &glyphs))
         })
         .collect();
     pdf.with_pages(pdf_pages);
 
     let mut warnings = Vec::new();
-    let options = PdfSaveOptions { subset_fonts: true, ..Default::default() };
+    let options = PdfSaveOptions {
+        subset_fonts: true,
+        ..Default::default()
+    };
     let bytes = pdf.save(&options, &mut warnings);
+    // printpdf reports problems as warnings; error-level ones (e.g. text drawn outside
+    // BT/ET, colours out of range) mean a bug in `draw`, so do not hand out the file.
+    let errors: Vec<&str> = warnings
+        .iter()
+        .filter(|w| w.severity == PdfParseErrorSeverity::Error)
+        .map(|w| w.msg.as_str())
+        .collect();
+    if !errors.is_empty() {
+        return Err(PdfError::Serialize(errors.join("; ")));
+    }
     if bytes.is_empty() {
-        return Err(PdfError::Serialize(format!("empty output: {warnings:?}")));
+        return Err(PdfError::Serialize(
+            "printpdf produced no output".to_string(),
+        ));
     }
     Ok(bytes)
 }
@@ -143,29 +201,74 @@ fn color(tone: Tone) -> Color {
         Tone::Rule => (0.35, 0.35, 0.35),
         Tone::Hairline => (0.75, 0.75, 0.75),
     };
-    Color::Rgb(Rgb { r, g, b, icc_profile: None })
+    Color::Rgb(Rgb {
+        r,
+        g,
+        b,
+        icc_profile: None,
+    })
 }
 
 /// Content-stream operations for one page. Layout `y` runs down from the top edge;
 /// PDF `y` runs up from the bottom.
-fn draw(items: &[Item], font_id: &FontId) -> Vec<Op> {
+fn draw(items: &[Item], font_id: &FontId, glyphs: &Glyphs<'_>) -> Vec<Op> {
     let mut ops = Vec::with_capacity(items.len() * 6);
     for item in items {
         match item {
-            Item::Text { x, baseline, size, text, tone } => {
+            Item::Text {
+                x,
+                baseline,
+                size,
+                text,
+                tone,
+            } => {
                 ops.push(Op::StartTextSection);
-                ops.push(Op::SetFont { font: PdfFontHandle::External(font_id.clone()), size: Pt(*size) });
+                ops.push(Op::SetFont {
+                    font: PdfFontHandle::External(font_id.clone()),
+                    size: Pt(*size),
+                });
                 ops.push(Op::SetFillColor { col: color(*tone) });
-                ops.push(Op::SetTextCursor { pos: Point { x: Pt(*x), y: Pt(layout::PAGE_H - baseline) } });
-                ops.push(Op::ShowText { items: vec![TextItem::Text(text.clone())] });
+                ops.push(Op::SetTextCursor {
+                    pos: Point {
+                        x: Pt(*x),
+                        y: Pt(layout::PAGE_H - baseline),
+                    },
+                });
+                // Glyph ids rather than `TextItem::Text`: printpdf would look every character
+                // up in the cmap twice more. `cid` carries the text for /ToUnicode.
+                let codepoints = text
+                    .chars()
+                    .map(|c| Codepoint {
+                        gid: glyphs.get(c).0,
+                        offset: 0.0,
+                        cid: Some(c.to_string()),
+                    })
+                    .collect();
+                ops.push(Op::ShowText {
+                    items: vec![TextItem::GlyphIds(codepoints)],
+                });
                 ops.push(Op::EndTextSection);
             }
-            Item::Rule { x1, x2, y, width, tone } => {
+            Item::Rule {
+                x1,
+                x2,
+                y,
+                width,
+                tone,
+            } => {
                 let y = Pt(layout::PAGE_H - y);
-                let point = |x: f32| LinePoint { p: Point { x: Pt(x), y }, bezier: false };
+                let point = |x: f32| LinePoint {
+                    p: Point { x: Pt(x), y },
+                    bezier: false,
+                };
                 ops.push(Op::SetOutlineColor { col: color(*tone) });
                 ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
-                ops.push(Op::DrawLine { line: Line { points: vec![point(*x1), point(*x2)], is_closed: false } });
+                ops.push(Op::DrawLine {
+                    line: Line {
+                        points: vec![point(*x1), point(*x2)],
+                        is_closed: false,
+                    },
+                });
             }
         }
     }
@@ -238,7 +341,10 @@ mod tests {
         assert!(pdf.starts_with(b"%PDF-"));
         let text = squash(&extract(&pdf));
         // The title may wrap; compare without whitespace.
-        assert!(text.contains(&squash(&doc.title)), "title missing in {text}");
+        assert!(
+            text.contains(&squash(&doc.title)),
+            "title missing in {text}"
+        );
         for block in &doc.blocks {
             if let Block::Heading(h) = block {
                 assert!(text.contains(&squash(h)), "heading {h:?} missing in {text}");
@@ -261,7 +367,10 @@ mod tests {
             running_header: "IIS-2026-0042 · 研究提案書サマリー".into(),
             title: "長文テスト".into(),
             subtitle: None,
-            blocks: vec![Block::Heading("本文".into()), Block::Paragraph(sentence.repeat(200))],
+            blocks: vec![
+                Block::Heading("本文".into()),
+                Block::Paragraph(sentence.repeat(200)),
+            ],
             footer_note: "作成日 2026-11-25".into(),
             page_label: label,
         }
@@ -281,7 +390,9 @@ mod tests {
         assert!(!text.contains(&format!("{} / {n}", n + 1)));
 
         let text = extract(&render(&long_doc(PageLabel::English)).expect("render"));
-        assert!(text.contains(&format!("Page 1 of {n}")) && text.contains(&format!("Page {n} of {n}")));
+        assert!(
+            text.contains(&format!("Page 1 of {n}")) && text.contains(&format!("Page {n} of {n}"))
+        );
     }
 
     #[test]
@@ -289,7 +400,10 @@ mod tests {
         for doc in [long_doc(PageLabel::Japanese), sample()] {
             for page in layout::layout(&doc, &em) {
                 for line in page.lines() {
-                    assert!(!line.starts_with('。') && !line.starts_with('、'), "{line:?}");
+                    assert!(
+                        !line.starts_with('。') && !line.starts_with('、'),
+                        "{line:?}"
+                    );
                 }
             }
         }

@@ -167,6 +167,28 @@ pub fn append(conn: &mut DbConnection, entry: Entry<'_>) -> QueryResult<AuditRow
     Ok(row)
 }
 
+/// The audit record of an action a compliance guardrail refused.
+pub fn record_refusal(
+    conn: &mut DbConnection,
+    refusal: &crate::error::RefusalAudit,
+    detail: &str,
+) -> Result<(), crate::error::AppError> {
+    let actor = Actor::user(&refusal.actor_id, &refusal.actor_role);
+    append(
+        conn,
+        Entry::new(
+            &actor,
+            "guardrail.refused",
+            refusal.entity_type,
+            &refusal.entity_id,
+        )
+        .after(
+            serde_json::json!({"rule": refusal.rule, "detail": detail, "attempt": refusal.data}),
+        ),
+    )?;
+    Ok(())
+}
+
 pub fn for_entity(
     conn: &mut DbConnection,
     entity_type: &str,

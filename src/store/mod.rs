@@ -4,7 +4,9 @@
 pub mod audit;
 pub mod credentials;
 pub mod idempotency;
+pub mod msl;
 pub mod outbox;
 pub mod proposals;
+pub mod review;
 pub mod settings;
 pub mod users;

@@ -23,6 +23,8 @@ pub struct ProposalRow {
     pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
+    pub committee_id: Option<String>,
+    pub advice_requested_at: Option<NaiveDateTime>,
 }
 
 pub struct SearchColumns<'a> {
@@ -317,4 +319,22 @@ pub fn events_with_actor(
         .order((proposal_events::at.asc(), proposal_events::id.asc()))
         .select((EventRow::as_select(), users::display_name))
         .load(conn)
+}
+
+pub fn set_committee(conn: &mut DbConnection, id: &str, committee_id: &str) -> QueryResult<()> {
+    diesel::update(proposals::table.filter(proposals::id.eq(id)))
+        .set(proposals::committee_id.eq(Some(committee_id)))
+        .execute(conn)
+        .map(|_| ())
+}
+
+pub fn set_advice_requested(
+    conn: &mut DbConnection,
+    id: &str,
+    at: Option<NaiveDateTime>,
+) -> QueryResult<()> {
+    diesel::update(proposals::table.filter(proposals::id.eq(id)))
+        .set(proposals::advice_requested_at.eq(at))
+        .execute(conn)
+        .map(|_| ())
 }

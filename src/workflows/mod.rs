@@ -2,5 +2,8 @@
 //! transaction: authorise with `auth::policy`, apply the domain rules, write through `store`,
 //! and append the audit record in the same transaction.
 
+pub mod guardrails;
+pub mod msl;
 pub mod proposals;
+pub mod review;
 pub mod users;

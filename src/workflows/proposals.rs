@@ -13,9 +13,11 @@ use crate::domain::reference::format_reference;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::notify::{self, Email, Recipient};
 use crate::store::audit::{self, Entry};
+use crate::store::msl as msl_store;
 use crate::store::proposals::{
     self, ListScope, NewEvent, ProposalRow, SearchColumns, StatusChange,
 };
+use crate::store::review as review_store;
 use crate::store::users;
 
 /// A proposal as stored, with its content parsed.
@@ -41,17 +43,41 @@ impl Loaded {
     }
 }
 
-fn facts<'a>(row: &'a ProposalRow, status: Status) -> ProposalFacts<'a> {
-    ProposalFacts {
+/// The caller's relation to a proposal, as the policy needs it.
+pub fn facts<'a>(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    row: &'a ProposalRow,
+    status: Status,
+) -> AppResult<ProposalFacts<'a>> {
+    let mut facts = ProposalFacts {
         owner_id: &row.owner_id,
         status,
-        // MSL and reviewer assignments arrive with their own features.
         assigned_msl: false,
         cleared_reviewer: false,
+        uncleared_reviewer: false,
+    };
+    match principal.role {
+        // An assigned MSL sees a draft only when the investigator asked for advice on it.
+        Role::Msl => {
+            facts.assigned_msl = msl_store::is_assigned(conn, &row.id, &principal.user_id)?
+                && (status != Status::Draft || row.advice_requested_at.is_some());
+        }
+        Role::Reviewer | Role::Chair => {
+            if let Some(assignment) =
+                review_store::assignment_of(conn, &row.id, row.round, &principal.user_id)?
+            {
+                facts.cleared_reviewer = assignment.coi_status == "none";
+                facts.uncleared_reviewer = assignment.coi_status != "none";
+            }
+        }
+        _ => {}
     }
+    Ok(facts)
 }
 
-/// Loads a proposal the caller may act on; hidden ones are `NotFound`.
+/// Loads a proposal the caller may act on; hidden ones are `NotFound`. An MSL trying to edit
+/// is refused by the compliance guardrail (audited).
 pub fn load(
     conn: &mut DbConnection,
     principal: &Principal,
@@ -59,7 +85,24 @@ pub fn load(
     action: ProposalAction,
 ) -> AppResult<Loaded> {
     let loaded = Loaded::from_row(proposals::find(conn, id)?)?;
-    policy::proposal(principal, action, &facts(&loaded.row, loaded.status)).require()?;
+    let facts = facts(conn, principal, &loaded.row, loaded.status)?;
+    let decision = policy::proposal(principal, action, &facts);
+    if decision == policy::Decision::Forbidden
+        && principal.role == Role::Msl
+        && action == ProposalAction::EditFields
+    {
+        return Err(AppError::refused(
+            &principal.user_id,
+            principal.role.as_str(),
+            "msl_cannot_edit_protocol",
+            "proposal",
+            id,
+            false,
+            "MSLs give advice; they never edit the investigator's proposal",
+            json!({"action": "edit"}),
+        ));
+    }
+    decision.require()?;
     Ok(loaded)
 }
 
@@ -191,6 +234,18 @@ fn reference_year() -> i32 {
         .unwrap_or_else(|| now.year())
 }
 
+/// What some transitions take besides a reason.
+#[derive(Debug, Clone, Default)]
+pub struct TransitionExtras<'a> {
+    pub reason: Option<&'a str>,
+    /// For `start_review`: the committee that will review.
+    pub committee_id: Option<&'a str>,
+    /// For decisions taken before quorum.
+    pub quorum_override_reason: Option<&'a str>,
+}
+
+/// A lifecycle action from the transitions endpoint. Decisions are recorded through the
+/// decision endpoint instead (they carry a rationale, conditions and a letter).
 pub fn transition(
     conn: &mut DbConnection,
     principal: &Principal,
@@ -199,15 +254,72 @@ pub fn transition(
     reason: Option<&str>,
     expected_version: Option<i64>,
 ) -> AppResult<Loaded> {
+    transition_with(
+        conn,
+        principal,
+        id,
+        action,
+        &TransitionExtras {
+            reason,
+            ..TransitionExtras::default()
+        },
+        expected_version,
+    )
+}
+
+pub fn is_decision(action: Action) -> bool {
+    matches!(
+        action,
+        Action::Approve
+            | Action::ApproveWithConditions
+            | Action::ReviseAndResubmit
+            | Action::Defer
+            | Action::Reject
+    )
+}
+
+pub fn transition_with(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: &str,
+    action: Action,
+    extras: &TransitionExtras<'_>,
+    expected_version: Option<i64>,
+) -> AppResult<Loaded> {
     let current = load(conn, principal, id, ProposalAction::View)?;
     if expected_version.is_some_and(|v| v != current.row.version) {
         return Err(AppError::PreconditionFailed);
     }
-    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    let reason = extras.reason.map(str::trim).filter(|r| !r.is_empty());
     let mut facts = GuardFacts {
         reason: reason.map(str::to_string),
+        quorum_override_reason: extras
+            .quorum_override_reason
+            .map(str::trim)
+            .filter(|r| !r.is_empty())
+            .map(str::to_string),
         ..GuardFacts::default()
     };
+    if action == Action::StartReview
+        && let Some(committee_id) = extras.committee_id
+    {
+        match review_store::find_committee(conn, committee_id) {
+            Ok(_) => proposals::set_committee(conn, id, committee_id)?,
+            Err(diesel::result::Error::NotFound) => {
+                return Err(AppError::validation_one(
+                    "committee_id",
+                    "invalid_choice",
+                    "no such committee",
+                ));
+            }
+            Err(other) => return Err(other.into()),
+        }
+    }
+    facts.committee_chosen = current.row.committee_id.is_some()
+        || (action == Action::StartReview && extras.committee_id.is_some());
+    if is_decision(action) {
+        facts.quorum_met = crate::workflows::review::quorum_facts(conn, &current.row)?;
+    }
     let completeness = if action == Action::Submit {
         current.content.check_complete()
     } else {
@@ -294,6 +406,7 @@ pub fn transition(
     }
     if new_round {
         proposals::insert_round(conn, id, round, &content_json, &principal.user_id, now)?;
+        crate::workflows::review::carry_over_assignments(conn, id, round, &principal.user_id)?;
     }
     proposals::insert_event(
         conn,

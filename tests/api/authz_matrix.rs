@@ -297,6 +297,68 @@ fn rows() -> Vec<Row> {
             method: "POST", path: "/admin/outbox/{id}/requeue", body: Form(|_| form(&[])),
             expect: [303, 403, 403, 403, 403, 403, 403, 303],
         },
+        // Added with the review committee. {id} is the owner's draft (or the fixture committee).
+        Row { method: "GET", path: "/api/v1/proposals/{id}/reviewers", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/reviewers", body: Json(|_| json!({"reviewer_id": "nobody"})),
+            expect: [401, 403, 404, 404, 404, 404, 404, 409],
+        },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/coi", body: None, expect: [401, 404, 404, 404, 404, 404, 404, 404] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/coi", body: Json(|_| json!({"conflict": "none"})),
+            expect: [401, 404, 404, 404, 404, 404, 404, 404],
+        },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/reviews", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/reviews/mine", body: None, expect: [401, 404, 404, 404, 404, 404, 404, 404] },
+        Row {
+            method: "PUT", path: "/api/v1/proposals/{id}/reviews/mine", body: Json(|_| json!({"scores": {}})),
+            expect: [401, 404, 404, 404, 404, 404, 404, 404],
+        },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/decision", body: None, expect: [401, 404, 404, 404, 404, 404, 404, 404] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/decision", body: Json(|_| json!({"outcome": "reject", "rationale": "x"})),
+            expect: [401, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row { method: "GET", path: "/api/v1/committees", body: None, expect: [401, 403, 403, 403, 403, 200, 403, 200] },
+        Row {
+            method: "POST", path: "/api/v1/committees",
+            body: Json(|_| json!({"name": format!("委員会{}", unique()), "members": []})),
+            expect: [401, 403, 403, 403, 403, 403, 403, 201],
+        },
+        Row { method: "GET", path: "/api/v1/committees/{id}", body: None, expect: [401, 403, 403, 403, 403, 200, 403, 200] },
+        Row {
+            method: "PATCH", path: "/api/v1/committees/{id}", body: Json(|_| json!({"quorum": 2})),
+            expect: [401, 403, 403, 403, 403, 403, 403, 428],
+        },
+        Row { method: "GET", path: "/api/v1/ranking", body: None, expect: [401, 403, 403, 403, 403, 200, 403, 200] },
+        Row { method: "GET", path: "/proposals/{id}/review", body: None, expect: [303, 404, 404, 404, 404, 404, 404, 404] },
+        Row {
+            method: "POST", path: "/proposals/{id}/review", body: Form(|_| form(&[("intent", "save"), ("version", "1")])),
+            expect: [303, 404, 404, 404, 404, 404, 404, 404],
+        },
+        Row {
+            method: "POST", path: "/proposals/{id}/coi", body: Form(|_| form(&[("conflict", "none")])),
+            expect: [303, 404, 404, 404, 404, 404, 404, 404],
+        },
+        Row { method: "GET", path: "/proposals/{id}/committee", body: None, expect: [303, 403, 404, 404, 404, 404, 404, 200] },
+        Row {
+            method: "POST", path: "/proposals/{id}/reviewers", body: Form(|_| form(&[("reviewer_id", "nobody")])),
+            expect: [303, 403, 404, 404, 404, 404, 404, 409],
+        },
+        Row {
+            method: "POST", path: "/proposals/{id}/decision", body: Form(|_| form(&[("outcome", "reject"), ("rationale", "x")])),
+            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row { method: "GET", path: "/ranking", body: None, expect: [303, 403, 403, 403, 403, 200, 403, 200] },
+        Row { method: "GET", path: "/admin/committees", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200] },
+        Row {
+            method: "POST", path: "/admin/committees",
+            body: Form(|_| {
+                let name = format!("委員会W{}", unique());
+                form(&[("name", &name), ("quorum", "3"), ("members", "")])
+            }),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303],
+        },
     ]
 }
 
@@ -317,6 +379,7 @@ struct Fixture {
     proposal_id: String,
     msl_id: String,
     outbox_id: String,
+    committee_id: String,
 }
 
 fn fixture(app: &TestApp) -> Fixture {
@@ -366,10 +429,23 @@ fn fixture(app: &TestApp) -> Fixture {
     let outbox_id = liaison::store::outbox::list(&mut conn, None, None, 1).unwrap()[0]
         .id
         .clone();
+    let admin =
+        liaison::store::users::find(&mut conn, user_ids[7].as_deref().unwrap_or_default()).unwrap();
+    let admin = liaison::auth::Principal::from_user(&admin);
+    let committee = liaison::db::write_tx(&mut conn, |conn| {
+        let input = liaison::workflows::review::CommitteeInput {
+            name: "固定委員会",
+            quorum: 3,
+            members: &[],
+        };
+        liaison::workflows::review::create_committee(conn, &admin, &input)
+    })
+    .unwrap();
     Fixture {
         proposal_id: draft.row.id,
         msl_id: user_ids[3].clone().unwrap(),
         outbox_id,
+        committee_id: committee.id,
         tokens,
         user_ids,
     }
@@ -412,6 +488,8 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
             &fx.msl_id
         } else if row.path.contains("/outbox/") {
             &fx.outbox_id
+        } else if row.path.contains("/committees/") {
+            &fx.committee_id
         } else {
             &fx.proposal_id
         };

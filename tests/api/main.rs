@@ -16,4 +16,5 @@ mod notifications;
 mod openapi;
 mod proposals_api;
 mod proposals_web;
+mod review;
 mod users;

@@ -4,6 +4,7 @@ pub mod me;
 pub mod openapi;
 pub mod outbox;
 pub mod proposals;
+pub mod review;
 pub mod users;
 
 use actix_web::http::{StatusCode, header};

@@ -32,6 +32,20 @@ use crate::http::{api, ops};
         api::proposals::list_rounds,
         api::proposals::diff_rounds,
         api::proposals::proposal_audit,
+        api::review::list_reviewers,
+        api::review::assign_reviewer,
+        api::review::get_coi,
+        api::review::declare_coi,
+        api::review::list_reviews,
+        api::review::get_my_review,
+        api::review::put_my_review,
+        api::review::get_decision,
+        api::review::post_decision,
+        api::review::list_committees,
+        api::review::create_committee,
+        api::review::get_committee,
+        api::review::update_committee,
+        api::review::get_ranking,
         api::outbox::list_outbox,
         api::outbox::requeue_message,
     ),
@@ -41,6 +55,7 @@ use crate::http::{api, ops};
         (name = "operations", description = "Health, readiness, metrics"),
         (name = "accounts", description = "Users and credentials"),
         (name = "proposals", description = "Study proposals and their lifecycle"),
+        (name = "review", description = "Committees, conflict of interest, reviews and decisions"),
     )
 )]
 pub struct ApiDoc;

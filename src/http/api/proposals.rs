@@ -292,8 +292,10 @@ pub fn merge_patch(target: &mut serde_json::Value, patch: &serde_json::Value) {
 pub struct TransitionRequest {
     #[schema(value_type = String, example = "submit")]
     pub action: Action,
-    /// Required for withdraw, defer and terminate.
+    /// Required for withdraw and terminate.
     pub reason: Option<String>,
+    /// For `start_review`: the committee that will review (once chosen it stays).
+    pub committee_id: Option<String>,
 }
 
 /// Take a lifecycle action (`submit`, `withdraw`, `start_review`, …). A refused action answers
@@ -319,12 +321,21 @@ pub async fn transition_proposal(
     let id = path.into_inner();
     let body = body.into_inner();
     let response = db::run_tx(&state.pool, move |conn| {
-        let loaded = workflow::transition(
+        if workflow::is_decision(body.action) {
+            return Err(AppError::Conflict(format!(
+                "record decisions with POST /api/v1/proposals/{id}/decision"
+            )));
+        }
+        let loaded = workflow::transition_with(
             conn,
             &principal,
             &id,
             body.action,
-            body.reason.as_deref(),
+            &workflow::TransitionExtras {
+                reason: body.reason.as_deref(),
+                committee_id: body.committee_id.as_deref(),
+                quorum_override_reason: None,
+            },
             expected,
         )?;
         respond(conn, &principal, loaded)

@@ -20,29 +20,53 @@ pub async fn show_dashboard(
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     let scope = list_scope(&principal);
-    let rows = db::run(&state.pool, move |conn| {
-        Ok(proposals::list(
-            conn,
-            &scope,
-            &ListFilter {
-                limit: 200,
-                ..ListFilter::default()
-            },
-        )?)
+    let p = principal.clone();
+    let items = db::run(&state.pool, move |conn| {
+        // Reviewers work from their assignments; everyone else from the proposals they see.
+        if p.role == Role::Reviewer {
+            return Ok(
+                crate::store::review::assignments_of_reviewer(conn, &p.user_id)?
+                    .into_iter()
+                    .map(|(a, title, reference, status)| {
+                        json!({
+                            "id": a.proposal_id,
+                            "href": format!("/proposals/{}/review", a.proposal_id),
+                            "reference": reference,
+                            // Until no conflict is declared, only the title is shown (spec §5).
+                            "title": title,
+                            "status": status,
+                            "updated_at": a.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                        })
+                    })
+                    .collect::<Vec<_>>(),
+            );
+        }
+        let rows = if p.role == Role::Msl {
+            crate::workflows::msl::visible_proposals(conn, &p)?
+        } else {
+            proposals::list(
+                conn,
+                &scope,
+                &ListFilter {
+                    limit: 200,
+                    ..ListFilter::default()
+                },
+            )?
+        };
+        Ok(rows
+            .into_iter()
+            .map(|r| {
+                json!({
+                    "id": r.id,
+                    "reference": r.reference,
+                    "title": r.title,
+                    "status": r.status,
+                    "updated_at": r.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                })
+            })
+            .collect())
     })
     .await?;
-    let items: Vec<_> = rows
-        .into_iter()
-        .map(|r| {
-            json!({
-                "id": r.id,
-                "reference": r.reference,
-                "title": r.title,
-                "status": r.status,
-                "updated_at": r.updated_at.format("%Y-%m-%d %H:%M").to_string(),
-            })
-        })
-        .collect();
     let is_investigator = principal.role == Role::Investigator;
     render_page(
         &req,
@@ -53,7 +77,17 @@ pub async fn show_dashboard(
         json!({
             "proposals": items,
             "can_create": is_investigator,
-            "heading_key": if is_investigator { "dashboard.mine" } else { "dashboard.submitted" },
+            "heading_key": match principal.role {
+                Role::Investigator => "dashboard.mine",
+                Role::Reviewer => "dashboard.review_assignments",
+                Role::Msl => "dashboard.msl_assignments",
+                _ => "dashboard.submitted",
+            },
+            "extra_links": if matches!(principal.role, Role::Chair | Role::Admin) {
+                json!([{"href": "/ranking", "label_key": "nav.ranking"}])
+            } else {
+                json!([])
+            },
         }),
     )
 }

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod dashboard;
 pub mod proposal_form;
 pub mod proposals;
+pub mod review;
 pub mod signin;
 
 use actix_web::http::header;

@@ -311,28 +311,31 @@ pub async fn show_proposal(
     let principal = user.0;
     let id = path.into_inner();
     let p = principal.clone();
-    let (loaded, owner_name, events) = db::run(&state.pool, move |conn| {
+    let (loaded, owner_name, events, decision, reviewing) = db::run(&state.pool, move |conn| {
         let loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
         let owner = crate::store::users::find(conn, &loaded.row.owner_id)?;
         let events = store::events_with_actor(conn, &id)?;
-        Ok((loaded, owner.display_name, events))
+        let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
+            Ok(decision) => decision,
+            Err(AppError::Forbidden(_)) => None,
+            Err(other) => return Err(other),
+        };
+        let reviewing =
+            crate::store::review::assignment_of(conn, &id, loaded.row.round, &p.user_id)?.is_some();
+        Ok((loaded, owner.display_name, events, decision, reviewing))
     })
     .await?;
+    let committee_member = matches!(
+        principal.role,
+        crate::domain::Role::Chair | crate::domain::Role::Admin
+    );
     let actions: Vec<&str> = workflow::actions_for(&principal, &loaded)
         .into_iter()
         .map(|a| a.as_str())
         .collect();
-    let can_edit = policy::proposal(
-        &principal,
-        ProposalAction::EditFields,
-        &policy::ProposalFacts {
-            owner_id: &loaded.row.owner_id,
-            status: loaded.status,
-            assigned_msl: false,
-            cleared_reviewer: false,
-        },
-    ) == policy::Decision::Allow
-        && lifecycle::is_editable_by_owner(loaded.status);
+    // Only the investigator edits, and only while the proposal is open for editing.
+    let can_edit =
+        principal.user_id == loaded.row.owner_id && lifecycle::is_editable_by_owner(loaded.status);
     let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M UTC").to_string();
     let events: Vec<_> = events
         .into_iter()
@@ -371,6 +374,12 @@ pub async fn show_proposal(
             "can_edit": can_edit,
             "actions": actions,
             "saved": false,
+            "decision": decision.map(|d| json!({
+                "outcome": d.outcome.as_str(), "rationale": d.rationale, "conditions": d.conditions,
+                "comments": d.comments, "decided_at": d.decided_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            })),
+            "review_href": reviewing.then(|| format!("/proposals/{}/review", loaded.row.id)),
+            "committee_href": committee_member.then(|| format!("/proposals/{}/committee", loaded.row.id)),
         }),
     )
 }
@@ -379,6 +388,7 @@ pub async fn show_proposal(
 pub struct TransitionForm {
     pub action: String,
     pub reason: Option<String>,
+    pub committee_id: Option<String>,
 }
 
 pub async fn transition_from_form(
@@ -404,12 +414,30 @@ pub async fn transition_from_form(
         .await?;
         return submit_or_show_errors(&req, &state, &principal, loaded).await;
     }
+    if workflow::is_decision(action) {
+        return Ok(redirect(&format!("/proposals/{id}/committee")));
+    }
     let reason = form.data.reason.clone();
+    let committee_id = form.data.committee_id.clone();
     let p = principal.clone();
     let pid = id.clone();
     db::run_tx(&state.pool, move |conn| {
-        workflow::transition(conn, &p, &pid, action, reason.as_deref(), None)
+        workflow::transition_with(
+            conn,
+            &p,
+            &pid,
+            action,
+            &workflow::TransitionExtras {
+                reason: reason.as_deref(),
+                committee_id: committee_id.as_deref(),
+                quorum_override_reason: None,
+            },
+            None,
+        )
     })
     .await?;
+    if action == Action::StartReview {
+        return Ok(redirect(&format!("/proposals/{id}/committee")));
+    }
     Ok(redirect(&format!("/proposals/{id}")))
 }

@@ -1,0 +1,6 @@
+DROP TABLE documents;
+DROP TABLE interactions;
+DROP FUNCTION IF EXISTS interactions_refuse_change();
+DROP TABLE advice;
+DROP TABLE msl_assignments;
+ALTER TABLE proposals DROP COLUMN advice_requested_at;

@@ -1,0 +1,529 @@
+use liaison::domain::{Lang, Role};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, TestUser, complete_proposal, json, spawn_app_with};
+use crate::smtp_sink::{SmtpSink, parse};
+
+struct Committee {
+    chair: TestUser,
+    reviewers: Vec<TestUser>,
+    id: String,
+}
+
+async fn committee(
+    app: &TestApp,
+    admin: &TestUser,
+    quorum: i32,
+    reviewer_names: &[&str],
+) -> Committee {
+    let chair = app.user("chair@example.jp", Role::Chair, Lang::Ja);
+    let reviewers: Vec<TestUser> = reviewer_names
+        .iter()
+        .map(|name| app.user(&format!("{name}@example.jp"), Role::Reviewer, Lang::Ja))
+        .collect();
+    let mut members: Vec<Value> = reviewers
+        .iter()
+        .map(|r| json!({"user_id": r.id, "role": "reviewer"}))
+        .collect();
+    members.push(json!({"user_id": chair.id, "role": "chair"}));
+    let created = app
+        .post_json(
+            &admin.token,
+            "/api/v1/committees",
+            &json!({"name": "臨床研究審査委員会", "quorum": quorum, "members": members}),
+        )
+        .await;
+    assert_eq!(created.status(), 201);
+    let body = json(created).await;
+    assert_eq!(body["rubric"].as_array().unwrap().len(), 5);
+    Committee {
+        chair,
+        reviewers,
+        id: body["id"].as_str().unwrap().to_string(),
+    }
+}
+
+async fn submitted_proposal(app: &TestApp, investigator: &TestUser) -> String {
+    let created = json(
+        app.post_json(
+            &investigator.token,
+            "/api/v1/proposals",
+            &complete_proposal(),
+        )
+        .await,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let submitted = app
+        .post_json(
+            &investigator.token,
+            &format!("/api/v1/proposals/{id}/transitions"),
+            &json!({"action": "submit"}),
+        )
+        .await;
+    assert_eq!(submitted.status(), 200);
+    id
+}
+
+async fn start_and_assign(app: &TestApp, committee: &Committee, id: &str) {
+    let started = app
+        .post_json(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{id}/transitions"),
+            &json!({"action": "start_review", "committee_id": committee.id}),
+        )
+        .await;
+    let status = started.status();
+    let body = json(started).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["status"], "under_review");
+    for reviewer in &committee.reviewers {
+        let assigned = app
+            .post_json(
+                &committee.chair.token,
+                &format!("/api/v1/proposals/{id}/reviewers"),
+                &json!({"reviewer_id": reviewer.id}),
+            )
+            .await;
+        assert_eq!(assigned.status(), 201);
+    }
+}
+
+async fn complete_review(
+    app: &TestApp,
+    reviewer: &TestUser,
+    id: &str,
+    confidential: &str,
+    to_investigator: &str,
+    recommendation: &str,
+) {
+    let coi = app
+        .post_json(
+            &reviewer.token,
+            &format!("/api/v1/proposals/{id}/coi"),
+            &json!({"conflict": "none"}),
+        )
+        .await;
+    assert_eq!(coi.status(), 200);
+    let mine = app
+        .get(
+            &reviewer.token,
+            &format!("/api/v1/proposals/{id}/reviews/mine"),
+        )
+        .await;
+    assert_eq!(mine.status(), 200);
+    let etag = mine.headers()["etag"].to_str().unwrap().to_string();
+    let scores = json!({"scientific_merit": 5, "feasibility": 4, "alignment": 4, "budget": 3, "publication_plan": 5});
+    let saved = app
+        .api
+        .put(app.url(&format!("/api/v1/proposals/{id}/reviews/mine")))
+        .bearer_auth(&reviewer.token)
+        .header("If-Match", etag)
+        .json(&json!({
+            "scores": scores, "recommendation": recommendation, "complete": true,
+            "comments_to_investigator": to_investigator, "confidential_comments": confidential,
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    let saved = json(saved).await;
+    assert_eq!(saved["completed"], true);
+    // (5·30 + 4·20 + 4·20 + 3·15 + 5·15) / 100 = 4.3
+    assert!((saved["weighted_score"].as_f64().unwrap() - 4.3).abs() < 1e-9);
+}
+
+#[actix_web::test]
+async fn coi_first_review_with_quorum_and_a_confidential_free_decision_letter() {
+    let sink = SmtpSink::start(0).await;
+    let url = sink.url();
+    let app = spawn_app_with(move |s| {
+        s.smtp_url = Some(url);
+        s.outbox_poll = std::time::Duration::from_millis(50);
+    })
+    .await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let yamada = app.user("yamada@example.jp", Role::Investigator, Lang::Ja);
+    let committee = committee(&app, &admin, 2, &["alpha", "bravo", "charlie"]).await;
+    let id = submitted_proposal(&app, &yamada).await;
+    start_and_assign(&app, &committee, &id).await;
+    let [alpha, bravo, charlie] = [
+        &committee.reviewers[0],
+        &committee.reviewers[1],
+        &committee.reviewers[2],
+    ];
+
+    // Before declaring, a reviewer sees only the COI view.
+    assert_eq!(
+        app.get(&charlie.token, &format!("/api/v1/proposals/{id}"))
+            .await
+            .status(),
+        403
+    );
+    let limited = json(
+        app.get(&charlie.token, &format!("/api/v1/proposals/{id}/coi"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        limited["title"],
+        "日本人2型糖尿病患者におけるLIA-101の腎保護効果"
+    );
+    assert_eq!(limited["institution"], "東都大学病院");
+    assert!(limited.get("content").is_none() && limited.get("background").is_none());
+    // Declaring a conflict recuses for good.
+    let no_note = app
+        .post_json(
+            &charlie.token,
+            &format!("/api/v1/proposals/{id}/coi"),
+            &json!({"conflict": "financial"}),
+        )
+        .await;
+    assert_eq!(no_note.status(), 422);
+    let recused = app
+        .post_json(
+            &charlie.token,
+            &format!("/api/v1/proposals/{id}/coi"),
+            &json!({"conflict": "financial", "note": "講演料の受領"}),
+        )
+        .await;
+    assert_eq!(recused.status(), 200);
+    assert_eq!(json(recused).await["coi_status"], "conflict");
+    assert_eq!(
+        app.get(&charlie.token, &format!("/api/v1/proposals/{id}"))
+            .await
+            .status(),
+        403
+    );
+    assert_eq!(
+        app.get(
+            &charlie.token,
+            &format!("/api/v1/proposals/{id}/reviews/mine")
+        )
+        .await
+        .status(),
+        403
+    );
+    let again = app
+        .post_json(
+            &charlie.token,
+            &format!("/api/v1/proposals/{id}/coi"),
+            &json!({"conflict": "none"}),
+        )
+        .await;
+    assert_eq!(again.status(), 409, "a recusal cannot be undone");
+
+    complete_review(
+        &app,
+        alpha,
+        &id,
+        "CONFIDENTIAL-XYZ 予算が過大",
+        "症例数の根拠を補足してください",
+        "approve_with_conditions",
+    )
+    .await;
+    assert_eq!(
+        app.get(&alpha.token, &format!("/api/v1/proposals/{id}"))
+            .await
+            .status(),
+        200
+    );
+
+    // One completed review, quorum 2: refused without an override.
+    let decision = json!({"outcome": "approve_with_conditions", "rationale": "科学的に妥当", "conditions": ["jRCT に登録すること"]});
+    let early = app
+        .post_json(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{id}/decision"),
+            &decision,
+        )
+        .await;
+    assert_eq!(early.status(), 409);
+    assert!(
+        json(early).await["detail"]
+            .as_str()
+            .unwrap()
+            .contains("quorum")
+    );
+
+    complete_review(
+        &app,
+        bravo,
+        &id,
+        "SECRET-ABC 利益相反の懸念",
+        "公表計画は良好です",
+        "approve",
+    )
+    .await;
+    let reviews = json(
+        app.get(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{id}/reviews"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(reviews["completed"], 2);
+    assert_eq!(reviews["quorum_met"], true);
+    assert!((reviews["score"].as_f64().unwrap() - 4.3).abs() < 1e-9);
+    assert!(
+        reviews.to_string().contains("CONFIDENTIAL-XYZ"),
+        "the committee sees confidential comments"
+    );
+    let ranking = json(app.get(&committee.chair.token, "/api/v1/ranking").await).await;
+    assert_eq!(ranking[0]["id"], id.as_str());
+
+    let decided = app
+        .post_json(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{id}/decision"),
+            &decision,
+        )
+        .await;
+    assert_eq!(decided.status(), 201);
+    let proposal = json(
+        app.get(&yamada.token, &format!("/api/v1/proposals/{id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(proposal["status"], "approved");
+
+    // The investigator's view: comments to the investigator, no names, nothing confidential.
+    let view = app
+        .get(&yamada.token, &format!("/api/v1/proposals/{id}/decision"))
+        .await;
+    assert_eq!(view.status(), 200);
+    let view_text = view.text().await.unwrap();
+    assert!(view_text.contains("症例数の根拠を補足してください"));
+    assert!(view_text.contains("jRCT に登録すること"));
+    for secret in [
+        "CONFIDENTIAL-XYZ",
+        "SECRET-ABC",
+        "alpha",
+        "bravo",
+        "charlie",
+    ] {
+        assert!(
+            !view_text.contains(secret),
+            "{secret} leaked into the investigator's view"
+        );
+    }
+    assert_eq!(
+        app.get(&yamada.token, &format!("/api/v1/proposals/{id}/reviews"))
+            .await
+            .status(),
+        403
+    );
+    // Reviews are frozen after the decision.
+    let late = app
+        .api
+        .put(app.url(&format!("/api/v1/proposals/{id}/reviews/mine")))
+        .bearer_auth(&alpha.token)
+        .header("If-Match", "\"v99\"")
+        .json(&json!({"scores": {}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(late.status(), 409);
+
+    // The letter by email: the same rule.
+    let mails = sink.wait_for(1, 20).await;
+    let _ = mails;
+    let mut letter = None;
+    for _ in 0..100 {
+        letter = sink
+            .messages()
+            .iter()
+            .map(|m| parse(m))
+            .find(|m| m.to.contains("yamada@example.jp") && m.subject.contains("審査結果"));
+        if letter.is_some() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let letter = letter.expect("the decision letter arrives");
+    assert!(letter.text.contains("症例数の根拠を補足してください"));
+    assert!(letter.text.contains("jRCT に登録すること"));
+    for secret in [
+        "CONFIDENTIAL-XYZ",
+        "SECRET-ABC",
+        "alpha",
+        "bravo",
+        "charlie",
+    ] {
+        assert!(
+            !letter.text.contains(secret) && !letter.html.contains(secret),
+            "{secret} leaked into the letter"
+        );
+    }
+
+    // The recusal and the decision are in the audit trail.
+    let audit = json(
+        app.get(&admin.token, &format!("/api/v1/proposals/{id}/audit"))
+            .await,
+    )
+    .await;
+    let actions: Vec<&str> = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    for expected in [
+        "review.assign",
+        "review.coi_declared",
+        "review.complete",
+        "proposal.approve_with_conditions",
+        "review.decision",
+    ] {
+        assert!(
+            actions.contains(&expected),
+            "{expected} missing from {actions:?}"
+        );
+    }
+}
+
+#[actix_web::test]
+async fn a_decision_before_quorum_needs_an_override_reason_which_is_audited() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let yamada = app.user("yamada@example.jp", Role::Investigator, Lang::Ja);
+    let committee = committee(&app, &admin, 3, &["alpha"]).await;
+    let id = submitted_proposal(&app, &yamada).await;
+    start_and_assign(&app, &committee, &id).await;
+    let overridden = app
+        .post_json(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{id}/decision"),
+            &json!({"outcome": "reject", "rationale": "自社製品の適応外", "quorum_override_reason": "委員の欠員のため委員長判断"}),
+        )
+        .await;
+    assert_eq!(overridden.status(), 201);
+    let audit = json(
+        app.get(&admin.token, &format!("/api/v1/proposals/{id}/audit"))
+            .await,
+    )
+    .await;
+    let decision = audit
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["action"] == "review.decision")
+        .unwrap();
+    assert_eq!(decision["reason"], "委員の欠員のため委員長判断");
+    let committee_view = json(
+        app.get(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{id}/decision"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(
+        committee_view["quorum_override_reason"],
+        "委員の欠員のため委員長判断"
+    );
+    let investigator_view = json(
+        app.get(&yamada.token, &format!("/api/v1/proposals/{id}/decision"))
+            .await,
+    )
+    .await;
+    assert!(investigator_view["quorum_override_reason"].is_null());
+}
+
+#[actix_web::test]
+async fn revise_and_resubmit_reaches_round_2_and_reviewers_see_what_changed() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let yamada = app.user("yamada@example.jp", Role::Investigator, Lang::Ja);
+    let committee = committee(&app, &admin, 1, &["alpha"]).await;
+    let alpha = &committee.reviewers[0];
+    let id = submitted_proposal(&app, &yamada).await;
+    start_and_assign(&app, &committee, &id).await;
+    complete_review(
+        &app,
+        alpha,
+        &id,
+        "",
+        "主要評価項目を再検討してください",
+        "revise_and_resubmit",
+    )
+    .await;
+    let decided = app
+        .post_json(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{id}/decision"),
+            &json!({"outcome": "revise_and_resubmit", "rationale": "評価項目の再検討が必要"}),
+        )
+        .await;
+    assert_eq!(decided.status(), 201);
+    let current = app
+        .get(&yamada.token, &format!("/api/v1/proposals/{id}"))
+        .await;
+    let etag = current.headers()["etag"].to_str().unwrap().to_string();
+    assert_eq!(json(current).await["status"], "revision_requested");
+
+    let revised = app
+        .patch_json(
+            &yamada.token,
+            &format!("/api/v1/proposals/{id}"),
+            Some(&etag),
+            &json!({"primary_endpoint": "52週時点のUACR変化率"}),
+        )
+        .await;
+    assert_eq!(revised.status(), 200);
+    let resubmitted = app
+        .post_json(
+            &yamada.token,
+            &format!("/api/v1/proposals/{id}/transitions"),
+            &json!({"action": "submit"}),
+        )
+        .await;
+    let resubmitted = json(resubmitted).await;
+    assert_eq!(resubmitted["round"], 2);
+    assert_eq!(resubmitted["status"], "submitted");
+    let restarted = app
+        .post_json(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{id}/transitions"),
+            &json!({"action": "start_review"}),
+        )
+        .await;
+    assert_eq!(restarted.status(), 200, "the committee stays chosen");
+
+    // The reviewer carries over into round 2 (already cleared) and sees the changes.
+    let diff = json(
+        app.get(&alpha.token, &format!("/api/v1/proposals/{id}/diff"))
+            .await,
+    )
+    .await;
+    assert_eq!(diff["from"], 1);
+    assert_eq!(diff["to"], 2);
+    assert_eq!(
+        diff["changes"],
+        json!([{"field": "primary_endpoint", "before": "52週時点のeGFR変化量", "after": "52週時点のUACR変化率"}])
+    );
+    let mine = json(
+        app.get(
+            &alpha.token,
+            &format!("/api/v1/proposals/{id}/reviews/mine"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(mine["review"]["round"], 2);
+    assert_eq!(mine["review"]["completed"], false);
+
+    let browser = app.signed_in_browser(alpha).await;
+    let page = browser
+        .get(app.url(&format!("/proposals/{id}/review")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(
+        html.contains("52週時点のUACR変化率") && html.contains("52週時点のeGFR変化量"),
+        "before and after shown"
+    );
+}
