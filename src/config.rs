@@ -16,6 +16,8 @@ pub struct Settings {
     /// When `None`, a key is generated and kept in the database (app_settings).
     pub secret_key: Option<String>,
     pub body_limit_bytes: usize,
+    /// Largest document upload (default 25 MiB); larger ones answer 413.
+    pub upload_limit_bytes: usize,
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub login_link_ttl: Duration,
@@ -44,6 +46,7 @@ impl Default for Settings {
             mail_from: "Liaison <liaison@localhost>".into(),
             secret_key: None,
             body_limit_bytes: 1024 * 1024,
+            upload_limit_bytes: 25 * 1024 * 1024,
             session_idle: Duration::from_secs(30 * 60),
             session_absolute: Duration::from_secs(12 * 3600),
             login_link_ttl: Duration::from_secs(15 * 60),
@@ -103,6 +106,11 @@ impl Settings {
             mail_from: get("LIAISON_MAIL_FROM").unwrap_or(defaults.mail_from),
             secret_key: get("LIAISON_SECRET_KEY"),
             body_limit_bytes: number(&get, "LIAISON_BODY_LIMIT_BYTES", defaults.body_limit_bytes)?,
+            upload_limit_bytes: number(
+                &get,
+                "LIAISON_UPLOAD_LIMIT_BYTES",
+                defaults.upload_limit_bytes,
+            )?,
             session_idle: minutes(&get, "LIAISON_SESSION_IDLE_MINUTES", defaults.session_idle)?,
             session_absolute: minutes(
                 &get,

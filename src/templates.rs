@@ -57,6 +57,7 @@ pub const EMAIL_EMBEDDED: &[(&str, &str)] = email_templates![
     "new_submission",
     "review_request",
     "decision",
+    "advice_posted",
 ];
 
 pub const STYLESHEET: &str = include_str!("../templates/static/app.css");

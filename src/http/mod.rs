@@ -59,6 +59,19 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
             GET: api::review::get_decision,
             POST: api::review::post_decision,
         },
+        "/api/v1/proposals/{id}/msls" => { GET: api::msl::list_msls, POST: api::msl::assign_msl },
+        "/api/v1/proposals/{id}/msls/{msl_id}" => { DELETE: api::msl::unassign_msl },
+        "/api/v1/proposals/{id}/advice-request" => { POST: api::msl::request_advice },
+        "/api/v1/proposals/{id}/advice" => { GET: api::msl::list_advice, POST: api::msl::post_advice },
+        "/api/v1/proposals/{id}/interactions" => {
+            GET: api::msl::list_interactions,
+            POST: api::msl::log_interaction,
+        },
+        "/api/v1/proposals/{id}/documents" => {
+            GET: api::msl::list_documents,
+            POST: api::msl::upload_document,
+        },
+        "/api/v1/proposals/{id}/documents/{document_id}" => { GET: api::msl::download_document },
         "/api/v1/committees" => {
             GET: api::review::list_committees,
             POST: api::review::create_committee,
@@ -86,6 +99,13 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
             POST: web::proposals::update_from_form,
         },
         "/proposals/{id}/transitions" => { POST: web::proposals::transition_from_form },
+        "/proposals/{id}/msls" => { POST: web::msl::assign_msl },
+        "/proposals/{id}/msls/{msl_id}/remove" => { POST: web::msl::unassign_msl },
+        "/proposals/{id}/advice-request" => { POST: web::msl::request_advice },
+        "/proposals/{id}/advice" => { POST: web::msl::post_advice },
+        "/proposals/{id}/interactions" => { POST: web::msl::log_interaction },
+        "/proposals/{id}/documents" => { POST: web::msl::upload_document },
+        "/proposals/{id}/documents/{document_id}" => { GET: web::msl::download_document },
         "/proposals/{id}/review" => {
             GET: web::review::show_review,
             POST: web::review::save_review_from_form,

@@ -50,6 +50,14 @@ pub enum Email {
         comments: Vec<String>,
         path: String,
     },
+    AdvicePosted {
+        reference: String,
+        title: String,
+        author_role: String,
+        section: Option<String>,
+        excerpt: String,
+        path: String,
+    },
 }
 
 /// Event names, in the order their templates are embedded (see `templates::EMAIL_EVENTS`).
@@ -58,6 +66,9 @@ pub const EVENTS: &[&str] = &[
     "verify_email",
     "submission_receipt",
     "new_submission",
+    "review_request",
+    "decision",
+    "advice_posted",
 ];
 
 impl Email {
@@ -69,6 +80,7 @@ impl Email {
             Email::NewSubmission { .. } => "new_submission",
             Email::ReviewRequest { .. } => "review_request",
             Email::Decision { .. } => "decision",
+            Email::AdvicePosted { .. } => "advice_posted",
         }
     }
 
@@ -201,6 +213,14 @@ mod tests {
                 comments: vec!["<症例数>の根拠を補足してください".into()],
                 path: "/proposals/1".into(),
             },
+            "advice_posted" => Email::AdvicePosted {
+                reference: String::new(),
+                title: "<腎保護>の検討".into(),
+                author_role: "msl".into(),
+                section: Some("primary_endpoint".into()),
+                excerpt: "<評価項目>について".into(),
+                path: "/proposals/1".into(),
+            },
             _ => Email::NewSubmission {
                 reference: "IIS-2026-0042".into(),
                 title: "<腎保護>の検討".into(),
@@ -231,6 +251,27 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn every_declared_event_has_embedded_templates() {
+        for event in EVENTS {
+            for file in [
+                "ja.subject.txt",
+                "ja.body.txt",
+                "ja.body.html",
+                "en.subject.txt",
+                "en.body.txt",
+                "en.body.html",
+            ] {
+                let name = format!("email/{event}/{file}");
+                assert!(
+                    templates::EMAIL_EMBEDDED.iter().any(|(n, _)| *n == name),
+                    "{name} is not embedded"
+                );
+            }
+        }
+        assert_eq!(templates::EMAIL_EMBEDDED.len(), EVENTS.len() * 6);
     }
 
     #[test]

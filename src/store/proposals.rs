@@ -4,7 +4,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
-use crate::db::schema::{proposal_events, proposal_rounds, proposals, users};
+use crate::db::schema::{
+    msl_assignments, proposal_events, proposal_rounds, proposals, review_assignments, users,
+};
 use crate::db::{self, DbConnection};
 
 #[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
@@ -147,6 +149,10 @@ pub enum ListScope {
     Owner(String),
     All,
     Submitted,
+    /// An MSL: assigned proposals, drafts only when advice was requested.
+    Msl(String),
+    /// A reviewer: proposals of the current round they were cleared (no conflict) to review.
+    Reviewer(String),
     Nothing,
 }
 
@@ -174,6 +180,28 @@ pub fn list(
         ListScope::Owner(owner) => query.filter(proposals::owner_id.eq(owner.clone())),
         ListScope::All => query,
         ListScope::Submitted => query.filter(proposals::status.ne("draft")),
+        ListScope::Msl(msl_id) => query
+            .filter(
+                proposals::id.eq_any(
+                    msl_assignments::table
+                        .filter(msl_assignments::msl_id.eq(msl_id.clone()))
+                        .filter(msl_assignments::unassigned_at.is_null())
+                        .select(msl_assignments::proposal_id),
+                ),
+            )
+            .filter(
+                proposals::status
+                    .ne("draft")
+                    .or(proposals::advice_requested_at.is_not_null()),
+            ),
+        ListScope::Reviewer(reviewer_id) => query.filter(
+            proposals::id.eq_any(
+                review_assignments::table
+                    .filter(review_assignments::reviewer_id.eq(reviewer_id.clone()))
+                    .filter(review_assignments::coi_status.eq("none"))
+                    .select(review_assignments::proposal_id),
+            ),
+        ),
         ListScope::Nothing => return Ok(Vec::new()),
     };
     if let Some(status) = &filter.status {

@@ -111,7 +111,9 @@ pub fn list_scope(principal: &Principal) -> ListScope {
         Role::Investigator => ListScope::Owner(principal.user_id.clone()),
         Role::Admin => ListScope::All,
         Role::Chair => ListScope::Submitted,
-        Role::Msl | Role::Reviewer | Role::Cro => ListScope::Nothing,
+        Role::Msl => ListScope::Msl(principal.user_id.clone()),
+        Role::Reviewer => ListScope::Reviewer(principal.user_id.clone()),
+        Role::Cro => ListScope::Nothing,
     }
 }
 

@@ -359,6 +359,40 @@ fn rows() -> Vec<Row> {
             }),
             expect: [303, 403, 403, 403, 403, 403, 403, 303],
         },
+        // Added with MSL support. {id} is the owner's draft; the MSL is not assigned to it.
+        Row { method: "GET", path: "/api/v1/proposals/{id}/msls", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/msls", body: Json(|_| json!({"msl_id": "{msl_id}"})),
+            expect: [401, 403, 404, 404, 404, 404, 404, 204],
+        },
+        Row { method: "DELETE", path: "/api/v1/proposals/{id}/msls/{msl_id}", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 204] },
+        Row { method: "POST", path: "/proposals/{id}/msls", body: Form(|_| form(&[("msl_id", "{msl_id}")])), expect: [303, 403, 404, 404, 404, 404, 404, 303] },
+        Row { method: "POST", path: "/proposals/{id}/msls/{msl_id}/remove", body: Form(|_| form(&[])), expect: [303, 403, 404, 404, 404, 404, 404, 303] },
+        Row { method: "POST", path: "/api/v1/proposals/{id}/advice-request", body: Json(|_| json!({})), expect: [401, 204, 404, 404, 404, 404, 404, 403] },
+        Row { method: "POST", path: "/proposals/{id}/advice-request", body: Form(|_| form(&[])), expect: [303, 303, 404, 404, 404, 404, 404, 403] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/advice", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/advice", body: Json(|_| json!({"body": "質問です"})),
+            expect: [401, 201, 404, 404, 404, 404, 404, 403],
+        },
+        Row { method: "POST", path: "/proposals/{id}/advice", body: Form(|_| form(&[("body", "質問です")])), expect: [303, 303, 404, 404, 404, 404, 404, 403] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/interactions", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/interactions",
+            body: Json(|_| json!({"occurred_on": "2026-11-01", "channel": "call", "summary": "x"})),
+            expect: [401, 403, 404, 404, 404, 404, 404, 403],
+        },
+        Row {
+            method: "POST", path: "/proposals/{id}/interactions",
+            body: Form(|_| form(&[("occurred_on", "2026-11-01"), ("channel", "call"), ("summary", "x")])),
+            expect: [303, 403, 404, 404, 404, 404, 404, 403],
+        },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/documents", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        // Authorised first; the JSON body is then no multipart upload (400).
+        Row { method: "POST", path: "/api/v1/proposals/{id}/documents", body: Json(|_| json!({})), expect: [401, 400, 404, 404, 404, 404, 404, 400] },
+        Row { method: "POST", path: "/proposals/{id}/documents", body: Form(|_| form(&[])), expect: [303, 400, 404, 404, 404, 404, 404, 400] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/documents/{document_id}", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/proposals/{id}/documents/{document_id}", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200] },
     ]
 }
 
@@ -380,6 +414,7 @@ struct Fixture {
     msl_id: String,
     outbox_id: String,
     committee_id: String,
+    document_id: String,
 }
 
 fn fixture(app: &TestApp) -> Fixture {
@@ -441,7 +476,20 @@ fn fixture(app: &TestApp) -> Fixture {
         liaison::workflows::review::create_committee(conn, &admin, &input)
     })
     .unwrap();
+    let owner_principal = principal.clone();
+    let document = liaison::db::write_tx(&mut conn, |conn| {
+        liaison::workflows::msl::upload_document(
+            conn,
+            &owner_principal,
+            &draft.row.id,
+            "protocol",
+            "計画書.pdf",
+            b"%PDF-1.7 fixture",
+        )
+    })
+    .unwrap();
     Fixture {
+        document_id: document.id,
         proposal_id: draft.row.id,
         msl_id: user_ids[3].clone().unwrap(),
         outbox_id,
@@ -493,7 +541,11 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
         } else {
             &fx.proposal_id
         };
-        let path = row.path.replace("{id}", id);
+        let path = row
+            .path
+            .replace("{id}", id)
+            .replace("{msl_id}", &fx.msl_id)
+            .replace("{document_id}", &fx.document_id);
         for (caller, caller_name) in CALLERS.iter().enumerate() {
             let expected = row.expect[caller];
             let status = if path.starts_with("/api/") {
@@ -502,14 +554,20 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
                     request = request.bearer_auth(token);
                 }
                 if let Body::Json(make) = &row.body {
-                    request = request.json(&make(caller));
+                    let body = make(caller).to_string().replace("{msl_id}", &fx.msl_id);
+                    request = request
+                        .header("content-type", "application/json")
+                        .body(body);
                 }
                 request.send().await.unwrap().status().as_u16()
             } else {
                 let (browser, csrf) = browser_for(&app, fx.user_ids[caller].as_deref()).await;
                 let mut request = browser.request(row.method.parse().unwrap(), app.url(&path));
                 if let Body::Form(make) = &row.body {
-                    let mut fields = make(caller);
+                    let mut fields: Vec<(String, String)> = make(caller)
+                        .into_iter()
+                        .map(|(k, v)| (k, v.replace("{msl_id}", &fx.msl_id)))
+                        .collect();
                     fields.push(("csrf_token".into(), csrf));
                     request = request.form(&fields);
                 }

@@ -12,6 +12,7 @@ mod authz_matrix;
 mod database;
 mod errors;
 mod health;
+mod msl;
 mod notifications;
 mod openapi;
 mod proposals_api;

@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: request/response types and thin handlers.
 
 pub mod me;
+pub mod msl;
 pub mod openapi;
 pub mod outbox;
 pub mod proposals;

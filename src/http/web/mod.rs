@@ -4,6 +4,7 @@
 pub mod admin;
 pub mod assets;
 pub mod dashboard;
+pub mod msl;
 pub mod proposal_form;
 pub mod proposals;
 pub mod review;

@@ -308,28 +308,51 @@ pub async fn show_proposal(
     user: WebUser,
     path: web::Path<String>,
 ) -> Result<HttpResponse, WebError> {
-    let principal = user.0;
     let id = path.into_inner();
+    render_show(&req, &state, &user.0, &id, StatusCode::OK, json!({})).await
+}
+
+/// The proposal page, with `extra` merged into its context (a section's errors and values).
+pub async fn render_show(
+    req: &HttpRequest,
+    state: &web::Data<AppState>,
+    principal: &Principal,
+    id: &str,
+    status: StatusCode,
+    extra: serde_json::Value,
+) -> Result<HttpResponse, WebError> {
     let p = principal.clone();
-    let (loaded, owner_name, events, decision, reviewing) = db::run(&state.pool, move |conn| {
-        let loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
-        let owner = crate::store::users::find(conn, &loaded.row.owner_id)?;
-        let events = store::events_with_actor(conn, &id)?;
-        let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
-            Ok(decision) => decision,
-            Err(AppError::Forbidden(_)) => None,
-            Err(other) => return Err(other),
-        };
-        let reviewing =
-            crate::store::review::assignment_of(conn, &id, loaded.row.round, &p.user_id)?.is_some();
-        Ok((loaded, owner.display_name, events, decision, reviewing))
-    })
-    .await?;
+    let id = id.to_string();
+    let max_upload = state.settings.upload_limit_bytes;
+    let (loaded, owner_name, events, decision, reviewing, sections) =
+        db::run(&state.pool, move |conn| {
+            let loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
+            let owner = crate::store::users::find(conn, &loaded.row.owner_id)?;
+            let events = store::events_with_actor(conn, &id)?;
+            let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
+                Ok(decision) => decision,
+                Err(AppError::Forbidden(_)) => None,
+                Err(other) => return Err(other),
+            };
+            let reviewing =
+                crate::store::review::assignment_of(conn, &id, loaded.row.round, &p.user_id)?
+                    .is_some();
+            let sections = crate::http::web::msl::sections(conn, &p, &id, max_upload)?;
+            Ok((
+                loaded,
+                owner.display_name,
+                events,
+                decision,
+                reviewing,
+                sections,
+            ))
+        })
+        .await?;
     let committee_member = matches!(
         principal.role,
         crate::domain::Role::Chair | crate::domain::Role::Admin
     );
-    let actions: Vec<&str> = workflow::actions_for(&principal, &loaded)
+    let actions: Vec<&str> = workflow::actions_for(principal, &loaded)
         .into_iter()
         .map(|a| a.as_str())
         .collect();
@@ -350,37 +373,45 @@ pub async fn show_proposal(
             })
         })
         .collect();
+    let mut context = json!({
+        "proposal": {
+            "id": loaded.row.id,
+            "reference": loaded.row.reference,
+            "title": loaded.row.title,
+            "status": loaded.status.as_str(),
+            "round": loaded.row.round,
+            "owner_name": owner_name,
+            "created_at": fmt(loaded.row.created_at),
+            "updated_at": fmt(loaded.row.updated_at),
+            "submitted_at": loaded.row.submitted_at.map(fmt),
+            "content": loaded.content,
+            "budget_total": loaded.content.budget_total(),
+        },
+        "events": events,
+        "can_edit": can_edit,
+        "actions": actions,
+        "saved": false,
+        "decision": decision.map(|d| json!({
+            "outcome": d.outcome.as_str(), "rationale": d.rationale, "conditions": d.conditions,
+            "comments": d.comments, "decided_at": d.decided_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+        })),
+        "review_href": reviewing.then(|| format!("/proposals/{}/review", loaded.row.id)),
+        "committee_href": committee_member.then(|| format!("/proposals/{}/committee", loaded.row.id)),
+    });
+    if let Some(map) = context.as_object_mut() {
+        for source in [sections, extra] {
+            if let serde_json::Value::Object(more) = source {
+                map.extend(more);
+            }
+        }
+    }
     render_page(
-        &req,
-        &state,
-        Some(&principal),
-        StatusCode::OK,
+        req,
+        state,
+        Some(principal),
+        status,
         "web/proposal_show.html",
-        json!({
-            "proposal": {
-                "id": loaded.row.id,
-                "reference": loaded.row.reference,
-                "title": loaded.row.title,
-                "status": loaded.status.as_str(),
-                "round": loaded.row.round,
-                "owner_name": owner_name,
-                "created_at": fmt(loaded.row.created_at),
-                "updated_at": fmt(loaded.row.updated_at),
-                "submitted_at": loaded.row.submitted_at.map(fmt),
-                "content": loaded.content,
-                "budget_total": loaded.content.budget_total(),
-            },
-            "events": events,
-            "can_edit": can_edit,
-            "actions": actions,
-            "saved": false,
-            "decision": decision.map(|d| json!({
-                "outcome": d.outcome.as_str(), "rationale": d.rationale, "conditions": d.conditions,
-                "comments": d.comments, "decided_at": d.decided_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-            })),
-            "review_href": reviewing.then(|| format!("/proposals/{}/review", loaded.row.id)),
-            "committee_href": committee_member.then(|| format!("/proposals/{}/committee", loaded.row.id)),
-        }),
+        context,
     )
 }
 
