@@ -11,6 +11,7 @@ pub mod error;
 pub mod http;
 pub mod metrics;
 pub mod notify;
+pub mod pdf;
 pub mod startup;
 pub mod state;
 pub mod store;

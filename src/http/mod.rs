@@ -72,6 +72,8 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
             POST: api::msl::upload_document,
         },
         "/api/v1/proposals/{id}/documents/{document_id}" => { GET: api::msl::download_document },
+        "/api/v1/proposals/{id}/summary.pdf" => { GET: api::reports::summary_pdf },
+        "/api/v1/proposals/{id}/status-report.pdf" => { GET: api::reports::status_report_pdf },
         "/api/v1/committees" => {
             GET: api::review::list_committees,
             POST: api::review::create_committee,
@@ -106,6 +108,8 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
         "/proposals/{id}/interactions" => { POST: web::msl::log_interaction },
         "/proposals/{id}/documents" => { POST: web::msl::upload_document },
         "/proposals/{id}/documents/{document_id}" => { GET: web::msl::download_document },
+        "/proposals/{id}/summary.pdf" => { GET: web::proposals::summary_pdf },
+        "/proposals/{id}/status-report.pdf" => { GET: web::proposals::status_report_pdf },
         "/proposals/{id}/review" => {
             GET: web::review::show_review,
             POST: web::review::save_review_from_form,

@@ -49,6 +49,8 @@ pub enum Email {
         /// Reviewers' comments to the investigator: anonymous, never the confidential ones.
         comments: Vec<String>,
         path: String,
+        /// The investigator version of the summary PDF is attached at send time.
+        proposal_id: String,
     },
     AdvicePosted {
         reference: String,
@@ -212,6 +214,7 @@ mod tests {
                 conditions: vec!["jRCT に登録すること".into()],
                 comments: vec!["<症例数>の根拠を補足してください".into()],
                 path: "/proposals/1".into(),
+                proposal_id: "1".into(),
             },
             "advice_posted" => Email::AdvicePosted {
                 reference: String::new(),

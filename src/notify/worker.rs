@@ -5,7 +5,8 @@
 
 use std::time::Duration;
 
-use lettre::message::{Mailbox, MultiPart};
+use lettre::message::header::ContentType;
+use lettre::message::{Attachment, Mailbox, MultiPart};
 use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use rand::Rng;
 use tokio::sync::watch;
@@ -169,8 +170,32 @@ impl Worker {
         Ok(count)
     }
 
+    /// Attachments generated at send time: the decision letter carries the investigator
+    /// version of the summary PDF.
+    async fn attachment(&self, row: &OutboxRow) -> Result<Option<(String, Vec<u8>)>, String> {
+        if row.event != "decision" {
+            return Ok(None);
+        }
+        let data: serde_json::Value = serde_json::from_str(&row.data).map_err(|e| e.to_string())?;
+        let Some(proposal_id) = data["proposal_id"].as_str().map(str::to_string) else {
+            return Ok(None);
+        };
+        let lang = crate::domain::Lang::parse(&row.lang).unwrap_or_default();
+        let reference = data["reference"].as_str().unwrap_or("summary").to_string();
+        let bytes = db::run(&self.pool, move |conn| {
+            crate::workflows::reports::investigator_summary_pdf(conn, &proposal_id, lang)
+        })
+        .await
+        .map_err(|e| format!("summary PDF: {e:#}"))?;
+        Ok(Some((format!("{reference}.pdf"), bytes)))
+    }
+
     async fn deliver(&self, row: &OutboxRow) -> Outcome {
-        let message = match self.build(row) {
+        let attachment = match self.attachment(row).await {
+            Ok(attachment) => attachment,
+            Err(error) => return Outcome::Retry(error),
+        };
+        let message = match self.build(row, attachment) {
             Ok(message) => message,
             // A message that cannot be built will never work: no retries.
             Err(error) => return Outcome::Dead(error),
@@ -182,7 +207,11 @@ impl Worker {
         }
     }
 
-    fn build(&self, row: &OutboxRow) -> Result<Message, String> {
+    fn build(
+        &self,
+        row: &OutboxRow,
+        attachment: Option<(String, Vec<u8>)>,
+    ) -> Result<Message, String> {
         let rendered = email::render(
             &row.event,
             &row.lang,
@@ -212,10 +241,15 @@ impl Worker {
             .subject(rendered.subject)
             // Stable per outbox row: a resend after a crash carries the same id.
             .message_id(Some(format!("<{}@{}>", row.id, host)))
-            .multipart(MultiPart::alternative_plain_html(
-                rendered.text,
-                rendered.html,
-            ))
+            .multipart(match attachment {
+                None => MultiPart::alternative_plain_html(rendered.text, rendered.html),
+                Some((name, bytes)) => MultiPart::mixed()
+                    .multipart(MultiPart::alternative_plain_html(
+                        rendered.text,
+                        rendered.html,
+                    ))
+                    .singlepart(Attachment::new(name).body(bytes, pdf_type()?)),
+            })
             .map_err(|e| format!("build: {e}"))
     }
 
@@ -256,6 +290,10 @@ impl Worker {
         }
         Ok(())
     }
+}
+
+fn pdf_type() -> Result<ContentType, String> {
+    ContentType::parse("application/pdf").map_err(|e| e.to_string())
 }
 
 #[cfg(test)]

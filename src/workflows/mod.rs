@@ -5,5 +5,6 @@
 pub mod guardrails;
 pub mod msl;
 pub mod proposals;
+pub mod reports;
 pub mod review;
 pub mod users;

@@ -29,7 +29,7 @@ pub struct Loaded {
 }
 
 impl Loaded {
-    fn from_row(row: ProposalRow) -> AppResult<Loaded> {
+    pub fn from_row(row: ProposalRow) -> AppResult<Loaded> {
         let content: ProposalContent = serde_json::from_str(&row.content)?;
         let status: Status = row
             .status

@@ -700,6 +700,7 @@ pub fn decide(
             conditions,
             comments,
             path: format!("/proposals/{proposal_id}"),
+            proposal_id: proposal_id.to_string(),
         },
     )?;
     Ok(decision)

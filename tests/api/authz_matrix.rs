@@ -393,6 +393,11 @@ fn rows() -> Vec<Row> {
         Row { method: "POST", path: "/proposals/{id}/documents", body: Form(|_| form(&[])), expect: [303, 400, 404, 404, 404, 404, 404, 400] },
         Row { method: "GET", path: "/api/v1/proposals/{id}/documents/{document_id}", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
         Row { method: "GET", path: "/proposals/{id}/documents/{document_id}", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200] },
+        // Added with PDF reports.
+        Row { method: "GET", path: "/api/v1/proposals/{id}/summary.pdf", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/status-report.pdf", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/proposals/{id}/summary.pdf", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/proposals/{id}/status-report.pdf", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200] },
     ]
 }
 

@@ -17,5 +17,6 @@ mod notifications;
 mod openapi;
 mod proposals_api;
 mod proposals_web;
+mod reports;
 mod review;
 mod users;

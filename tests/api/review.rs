@@ -342,6 +342,17 @@ async fn coi_first_review_with_quorum_and_a_confidential_free_decision_letter() 
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
     let letter = letter.expect("the decision letter arrives");
+    // The investigator version of the summary is attached, and it is free of confidential text.
+    assert_eq!(letter.attachments.len(), 1);
+    assert!(letter.attachments[0].0.ends_with(".pdf"));
+    let attached = pdf_extract::extract_text_from_mem(&letter.attachments[0].1).expect("PDF text");
+    assert!(attached.contains("症例数の根拠を補足してください"));
+    for secret in ["CONFIDENTIAL-XYZ", "SECRET-ABC", "alpha", "bravo"] {
+        assert!(
+            !attached.contains(secret),
+            "{secret} leaked into the attached summary"
+        );
+    }
     assert!(letter.text.contains("症例数の根拠を補足してください"));
     assert!(letter.text.contains("jRCT に登録すること"));
     for secret in [

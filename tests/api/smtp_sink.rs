@@ -124,6 +124,8 @@ async fn serve(stream: TcpStream, store: Arc<Mutex<Vec<Vec<u8>>>>) -> std::io::R
 
 /// Subject, plain-text body and Message-ID of a received message, decoded.
 pub struct Received {
+    /// File names and sizes of attachments.
+    pub attachments: Vec<(String, Vec<u8>)>,
     pub to: String,
     pub subject: String,
     pub text: String,
@@ -141,17 +143,43 @@ pub fn parse(raw: &[u8]) -> Received {
             .unwrap_or_default()
     };
     let part = |mime: &str| {
-        mail.subparts
-            .iter()
-            .find(|p| p.ctype.mimetype == mime)
+        find_part(&mail, mime)
             .map(|p| p.get_body().expect("body"))
             .unwrap_or_default()
     };
+    let mut attachments = Vec::new();
+    collect_attachments(&mail, &mut attachments);
     Received {
+        attachments,
         to: header("To"),
         subject: header("Subject"),
         text: part("text/plain"),
         html: part("text/html"),
         message_id: header("Message-ID"),
+    }
+}
+
+fn find_part<'a>(
+    mail: &'a mailparse::ParsedMail<'a>,
+    mime: &str,
+) -> Option<&'a mailparse::ParsedMail<'a>> {
+    if mail.ctype.mimetype == mime && mail.subparts.is_empty() {
+        return Some(mail);
+    }
+    mail.subparts.iter().find_map(|p| find_part(p, mime))
+}
+
+fn collect_attachments(mail: &mailparse::ParsedMail<'_>, out: &mut Vec<(String, Vec<u8>)>) {
+    let disposition = mail.get_content_disposition();
+    if disposition.disposition == mailparse::DispositionType::Attachment {
+        let name = disposition
+            .params
+            .get("filename")
+            .cloned()
+            .unwrap_or_default();
+        out.push((name, mail.get_body_raw().expect("attachment body")));
+    }
+    for part in &mail.subparts {
+        collect_attachments(part, out);
     }
 }

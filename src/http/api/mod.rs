@@ -5,6 +5,7 @@ pub mod msl;
 pub mod openapi;
 pub mod outbox;
 pub mod proposals;
+pub mod reports;
 pub mod review;
 pub mod users;
 

@@ -57,6 +57,8 @@ use crate::http::{api, ops};
         api::msl::list_documents,
         api::msl::upload_document,
         api::msl::download_document,
+        api::reports::summary_pdf,
+        api::reports::status_report_pdf,
         api::outbox::list_outbox,
         api::outbox::requeue_message,
     ),
@@ -67,6 +69,7 @@ use crate::http::{api, ops};
         (name = "accounts", description = "Users and credentials"),
         (name = "proposals", description = "Study proposals and their lifecycle"),
         (name = "msl", description = "MSL protocol support: advice, interactions, documents"),
+        (name = "reports", description = "PDF summaries and status reports"),
         (name = "review", description = "Committees, conflict of interest, reviews and decisions"),
     )
 )]

@@ -472,3 +472,44 @@ pub async fn transition_from_form(
     }
     Ok(redirect(&format!("/proposals/{id}")))
 }
+
+/// The same PDFs as the API, for the signed-in page (in the page's language).
+pub async fn summary_pdf(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    let lang = crate::http::web::page_lang(&req, Some(&principal));
+    let id = path.into_inner();
+    let bytes = db::run(&state.pool, move |conn| {
+        let document = crate::workflows::reports::summary(conn, &principal, &id, lang)?;
+        crate::workflows::reports::render(&document)
+    })
+    .await?;
+    Ok(crate::http::api::reports::pdf_response(
+        bytes,
+        "summary.pdf",
+    ))
+}
+
+pub async fn status_report_pdf(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    let lang = crate::http::web::page_lang(&req, Some(&principal));
+    let id = path.into_inner();
+    let bytes = db::run(&state.pool, move |conn| {
+        let document = crate::workflows::reports::status_report(conn, &principal, &id, lang)?;
+        crate::workflows::reports::render(&document)
+    })
+    .await?;
+    Ok(crate::http::api::reports::pdf_response(
+        bytes,
+        "status-report.pdf",
+    ))
+}

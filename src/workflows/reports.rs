@@ -1,0 +1,532 @@
+//! PDF reports (spec §8): the proposal summary, in a committee and an investigator version, and
+//! the study status report. Builds a `pdf::Document` from the records; `pdf::render` typesets.
+
+use crate::auth::Principal;
+use crate::auth::policy::ProposalAction;
+use crate::db::DbConnection;
+use crate::domain::proposal::ProposalContent;
+use crate::domain::{Lang, Role};
+use crate::error::{AppError, AppResult};
+use crate::pdf::{Block, Document, PageLabel};
+use crate::store::{msl as msl_store, proposals as proposal_store, users};
+use crate::templates::translate;
+use crate::workflows::proposals::{self as proposals, Loaded};
+use crate::workflows::review;
+
+/// Who a summary is for: what it may contain follows from that.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    /// Chair and admins: scores per reviewer and confidential comments.
+    Committee,
+    /// The investigator: the decision and the comments to the investigator, never names or
+    /// confidential comments.
+    Investigator,
+    /// Anyone else who may see the proposal (MSLs, reviewers): no review content at all.
+    Other,
+}
+
+pub fn audience_of(principal: &Principal, loaded: &Loaded) -> Audience {
+    if matches!(principal.role, Role::Chair | Role::Admin) {
+        Audience::Committee
+    } else if principal.user_id == loaded.row.owner_id {
+        Audience::Investigator
+    } else {
+        Audience::Other
+    }
+}
+
+fn t(lang: Lang, key: &str) -> String {
+    translate(lang, key)
+}
+
+fn or_dash(text: &str) -> String {
+    if text.trim().is_empty() {
+        "—".into()
+    } else {
+        text.to_string()
+    }
+}
+
+fn amount(value: Option<i64>, currency: &str) -> String {
+    match value {
+        None => "—".into(),
+        Some(v) => {
+            let digits = v.abs().to_string();
+            let mut grouped = String::new();
+            for (i, c) in digits.chars().enumerate() {
+                if i > 0 && (digits.len() - i) % 3 == 0 {
+                    grouped.push(',');
+                }
+                grouped.push(c);
+            }
+            format!("{}{grouped} {currency}", if v < 0 { "-" } else { "" })
+        }
+    }
+}
+
+fn header(lang: Lang, loaded: &Loaded, kind_key: &str) -> String {
+    let reference = loaded
+        .row
+        .reference
+        .clone()
+        .unwrap_or_else(|| t(lang, "proposal.no_reference_yet"));
+    format!("{reference} · {}", t(lang, kind_key))
+}
+
+fn footer(lang: Lang) -> String {
+    format!(
+        "{} {}",
+        t(lang, "pdf.generated"),
+        crate::db::now().format("%Y-%m-%d %H:%M UTC")
+    )
+}
+
+fn page_label(lang: Lang) -> PageLabel {
+    match lang {
+        Lang::Ja => PageLabel::Japanese,
+        Lang::En => PageLabel::English,
+    }
+}
+
+fn design_blocks(lang: Lang, c: &ProposalContent, blocks: &mut Vec<Block>) {
+    blocks.push(Block::Heading(t(lang, "pdf.design")));
+    for (key, text) in [
+        ("section.background", &c.background),
+        ("section.objectives", &c.objectives),
+        ("section.hypothesis", &c.hypothesis),
+        ("section.design", &c.design),
+        ("section.primary_endpoint", &c.primary_endpoint),
+    ] {
+        blocks.push(Block::Paragraph(format!(
+            "【{}】\n{}",
+            t(lang, key),
+            or_dash(text)
+        )));
+    }
+    let secondary = if c.secondary_endpoints.is_empty() {
+        "—".to_string()
+    } else {
+        c.secondary_endpoints
+            .iter()
+            .map(|s| format!("・{s}"))
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    blocks.push(Block::Paragraph(format!(
+        "【{}】\n{secondary}",
+        t(lang, "section.secondary_endpoints")
+    )));
+}
+
+pub fn summary(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+    lang: Lang,
+) -> AppResult<Document> {
+    let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    let audience = audience_of(principal, &loaded);
+    summary_for(conn, &loaded, audience, lang)
+}
+
+/// The summary of `loaded` for `audience` (also used by the decision letter's attachment).
+pub fn summary_for(
+    conn: &mut DbConnection,
+    loaded: &Loaded,
+    audience: Audience,
+    lang: Lang,
+) -> AppResult<Document> {
+    let c = &loaded.content;
+    let pi = &c.principal_investigator;
+    let mut blocks = vec![Block::Fields(vec![
+        (
+            t(lang, "pdf.reference"),
+            loaded.row.reference.clone().unwrap_or_else(|| "—".into()),
+        ),
+        (
+            t(lang, "pdf.status"),
+            t(lang, &format!("status.{}", loaded.status.as_str())),
+        ),
+        (
+            t(lang, "pdf.investigator"),
+            format!(
+                "{} ({} {})",
+                or_dash(&pi.name),
+                pi.institution,
+                pi.department
+            ),
+        ),
+        (t(lang, "section.product"), or_dash(&c.product)),
+        (
+            t(lang, "section.therapeutic_area"),
+            or_dash(&c.therapeutic_area),
+        ),
+        (
+            t(lang, "section.study_type"),
+            c.study_type
+                .map(|s| t(lang, &format!("study_type.{}", s.as_str())))
+                .unwrap_or_else(|| "—".into()),
+        ),
+        (t(lang, "section.phase"), or_dash(&c.phase)),
+        (
+            t(lang, "section.planned_sample_size"),
+            c.planned_sample_size
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "—".into()),
+        ),
+        (
+            t(lang, "section.planned_sites"),
+            c.planned_sites
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "—".into()),
+        ),
+        (
+            t(lang, "pdf.period"),
+            format!(
+                "{} – {}",
+                c.planned_start
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                c.planned_end
+                    .map(|d| d.to_string())
+                    .unwrap_or_else(|| "—".into())
+            ),
+        ),
+    ])];
+    design_blocks(lang, c, &mut blocks);
+
+    blocks.push(Block::Heading(t(lang, "pdf.support")));
+    let support = &c.requested_support;
+    let drug = support
+        .drug_supply
+        .as_ref()
+        .map(|d| {
+            format!(
+                "{} {} {}",
+                d.product,
+                d.quantity.map(|q| q.to_string()).unwrap_or_default(),
+                d.unit
+            )
+        })
+        .unwrap_or_else(|| "—".into());
+    blocks.push(Block::Fields(vec![
+        (
+            t(lang, "pdf.funding"),
+            amount(support.funding_amount, &support.currency),
+        ),
+        (t(lang, "pdf.drug_supply"), drug),
+        (t(lang, "pdf.other_support"), or_dash(&support.other)),
+    ]));
+    blocks.push(Block::Heading(t(lang, "section.budget_items")));
+    let mut rows: Vec<Vec<String>> = c
+        .budget_items
+        .iter()
+        .map(|b| vec![b.label.clone(), amount(b.amount, &support.currency)])
+        .collect();
+    rows.push(vec![
+        t(lang, "pdf.total"),
+        amount(Some(c.budget_total()), &support.currency),
+    ]);
+    blocks.push(Block::Table {
+        headers: vec![t(lang, "pdf.item"), t(lang, "pdf.amount")],
+        rows,
+        widths: vec![3.0, 1.0],
+        right_align: vec![false, true],
+    });
+    if !c.co_investigators.is_empty() {
+        blocks.push(Block::Heading(t(lang, "section.co_investigators")));
+        blocks.push(Block::Table {
+            headers: vec![
+                t(lang, "pdf.name"),
+                t(lang, "pdf.institution"),
+                "ORCID".into(),
+            ],
+            rows: c
+                .co_investigators
+                .iter()
+                .map(|ci| vec![ci.name.clone(), ci.institution.clone(), or_dash(&ci.orcid)])
+                .collect(),
+            widths: vec![2.0, 3.0, 2.0],
+            right_align: vec![],
+        });
+    }
+    blocks.push(Block::Heading(t(lang, "pdf.ethics_registration")));
+    blocks.push(Block::Fields(vec![
+        (
+            t(lang, "section.ethics_committee"),
+            or_dash(&c.ethics_committee),
+        ),
+        (
+            t(lang, "section.registry"),
+            c.registry
+                .map(|r| t(lang, &format!("registry.{}", r.as_str())))
+                .unwrap_or_else(|| "—".into()),
+        ),
+        (
+            t(lang, "section.publication_plan"),
+            or_dash(&c.publication_plan),
+        ),
+    ]));
+    review_blocks(conn, loaded, audience, lang, &mut blocks)?;
+    Ok(Document {
+        running_header: header(lang, loaded, "pdf.summary_title"),
+        title: or_dash(&c.title),
+        subtitle: Some(format!(
+            "{} · {}",
+            t(lang, &format!("status.{}", loaded.status.as_str())),
+            match lang {
+                Lang::Ja => format!("第{}版", loaded.row.round),
+                Lang::En => format!("round {}", loaded.row.round),
+            }
+        )),
+        blocks,
+        footer_note: footer(lang),
+        page_label: page_label(lang),
+    })
+}
+
+fn review_blocks(
+    conn: &mut DbConnection,
+    loaded: &Loaded,
+    audience: Audience,
+    lang: Lang,
+    blocks: &mut Vec<Block>,
+) -> AppResult<()> {
+    if audience == Audience::Other {
+        return Ok(());
+    }
+    let decision = crate::store::review::latest_decision(conn, &loaded.row.id)?;
+    if audience == Audience::Committee {
+        let committee_id = loaded.row.committee_id.clone();
+        let committee = match &committee_id {
+            Some(id) => Some(crate::store::review::find_committee(conn, id)?),
+            None => None,
+        };
+        let rubric = committee
+            .as_ref()
+            .map(review::rubric_of)
+            .unwrap_or_else(crate::domain::review::default_rubric);
+        let assignments =
+            crate::store::review::assignments(conn, &loaded.row.id, loaded.row.round)?;
+        if !assignments.is_empty() {
+            blocks.push(Block::Heading(t(lang, "pdf.review_scores")));
+            let mut rows = Vec::new();
+            let mut scores = Vec::new();
+            for (a, name) in &assignments {
+                let s: std::collections::BTreeMap<String, u8> =
+                    serde_json::from_str(&a.scores).unwrap_or_default();
+                let weighted = crate::domain::review::weighted_score(&rubric, &s);
+                if a.completed_at.is_some() && a.coi_status == "none" {
+                    scores.extend(weighted);
+                }
+                rows.push(vec![
+                    name.clone(),
+                    t(lang, &format!("coi.{}", a.coi_status)),
+                    weighted
+                        .map(|w| format!("{w:.2}"))
+                        .unwrap_or_else(|| "—".into()),
+                    a.recommendation
+                        .as_deref()
+                        .map(|r| t(lang, &format!("outcome.{r}")))
+                        .unwrap_or_else(|| "—".into()),
+                ]);
+            }
+            blocks.push(Block::Table {
+                headers: vec![
+                    t(lang, "pdf.reviewer"),
+                    t(lang, "pdf.coi"),
+                    t(lang, "pdf.score"),
+                    t(lang, "pdf.recommendation"),
+                ],
+                rows,
+                widths: vec![2.0, 1.5, 1.0, 2.0],
+                right_align: vec![false, false, true, false],
+            });
+            let mean = crate::domain::review::proposal_score(&scores);
+            blocks.push(Block::Paragraph(format!(
+                "{}: {} ({} {} / {} {})",
+                t(lang, "pdf.mean_score"),
+                mean.map(|m| format!("{m:.2}"))
+                    .unwrap_or_else(|| "—".into()),
+                t(lang, "pdf.completed_reviews"),
+                scores.len(),
+                t(lang, "pdf.quorum"),
+                committee
+                    .map(|c| c.quorum)
+                    .unwrap_or(crate::domain::review::DEFAULT_QUORUM),
+            )));
+            let confidential: Vec<String> = assignments
+                .iter()
+                .filter(|(a, _)| !a.confidential_comments.trim().is_empty())
+                .map(|(a, name)| format!("{name}: {}", a.confidential_comments.trim()))
+                .collect();
+            if !confidential.is_empty() {
+                blocks.push(Block::Heading(t(lang, "pdf.confidential_comments")));
+                blocks.push(Block::Paragraph(confidential.join("\n\n")));
+            }
+        }
+    }
+    if let Some(decision) = decision {
+        blocks.push(Block::Heading(t(lang, "pdf.decision")));
+        let conditions: Vec<String> =
+            serde_json::from_str(&decision.conditions).unwrap_or_default();
+        let mut fields = vec![
+            (
+                t(lang, "pdf.outcome"),
+                t(lang, &format!("outcome.{}", decision.outcome)),
+            ),
+            (t(lang, "pdf.rationale"), decision.rationale.clone()),
+            (
+                t(lang, "pdf.decided_at"),
+                decision.decided_at.format("%Y-%m-%d").to_string(),
+            ),
+        ];
+        if !conditions.is_empty() {
+            fields.push((
+                t(lang, "pdf.conditions"),
+                conditions
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("{}. {c}", i + 1))
+                    .collect::<Vec<_>>()
+                    .join("\n"),
+            ));
+        }
+        if audience == Audience::Committee
+            && let Some(reason) = &decision.quorum_override_reason
+        {
+            fields.push((t(lang, "pdf.override"), reason.clone()));
+        }
+        blocks.push(Block::Fields(fields));
+        let comments = review::comments_to_investigator(conn, &loaded.row.id, decision.round)?;
+        if !comments.is_empty() {
+            blocks.push(Block::Heading(t(lang, "pdf.comments_to_investigator")));
+            blocks.push(Block::Paragraph(
+                comments
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| format!("({}) {c}", i + 1))
+                    .collect::<Vec<_>>()
+                    .join("\n\n"),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// The study status report: status and dates, the timeline and the documents. Milestones,
+/// enrollment and publications are reported once the study-tracking records exist.
+pub fn status_report(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+    lang: Lang,
+) -> AppResult<Document> {
+    let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d").to_string();
+    let mut blocks = vec![Block::Fields(vec![
+        (
+            t(lang, "pdf.reference"),
+            loaded.row.reference.clone().unwrap_or_else(|| "—".into()),
+        ),
+        (
+            t(lang, "pdf.status"),
+            t(lang, &format!("status.{}", loaded.status.as_str())),
+        ),
+        (
+            t(lang, "pdf.investigator"),
+            or_dash(&loaded.content.principal_investigator.name),
+        ),
+        (t(lang, "pdf.created"), fmt(loaded.row.created_at)),
+        (
+            t(lang, "pdf.submitted"),
+            loaded
+                .row
+                .submitted_at
+                .map(fmt)
+                .unwrap_or_else(|| "—".into()),
+        ),
+        (
+            t(lang, "section.planned_sample_size"),
+            loaded
+                .content
+                .planned_sample_size
+                .map(|n| n.to_string())
+                .unwrap_or_else(|| "—".into()),
+        ),
+    ])];
+    blocks.push(Block::Heading(t(lang, "pdf.milestones")));
+    blocks.push(Block::Paragraph(t(lang, "pdf.no_milestones")));
+    blocks.push(Block::Heading(t(lang, "pdf.timeline")));
+    let events = proposal_store::events_with_actor(conn, proposal_id)?;
+    blocks.push(Block::Table {
+        headers: vec![
+            t(lang, "pdf.date"),
+            t(lang, "pdf.action"),
+            t(lang, "pdf.status"),
+            t(lang, "pdf.by"),
+        ],
+        rows: events
+            .iter()
+            .map(|(e, who)| {
+                vec![
+                    fmt(e.at),
+                    t(lang, &format!("action.{}", e.action)),
+                    t(lang, &format!("status.{}", e.to_status)),
+                    who.clone(),
+                ]
+            })
+            .collect(),
+        widths: vec![1.2, 2.0, 1.6, 1.6],
+        right_align: vec![],
+    });
+    let documents = msl_store::documents_of(conn, proposal_id)?;
+    if !documents.is_empty() {
+        blocks.push(Block::Heading(t(lang, "pdf.documents")));
+        let mut rows = Vec::new();
+        for d in documents {
+            let who = users::find(conn, &d.uploaded_by)?.display_name;
+            rows.push(vec![
+                t(lang, &format!("doc_type.{}", d.doc_type)),
+                format!("v{}", d.version),
+                d.file_name,
+                format!("{} · {who}", fmt(d.uploaded_at)),
+            ]);
+        }
+        blocks.push(Block::Table {
+            headers: vec![
+                t(lang, "pdf.doc_type"),
+                t(lang, "pdf.version"),
+                t(lang, "pdf.file"),
+                t(lang, "pdf.uploaded"),
+            ],
+            rows,
+            widths: vec![1.5, 0.7, 2.5, 2.2],
+            right_align: vec![],
+        });
+    }
+    Ok(Document {
+        running_header: header(lang, &loaded, "pdf.status_title"),
+        title: or_dash(&loaded.content.title),
+        subtitle: Some(t(lang, &format!("status.{}", loaded.status.as_str()))),
+        blocks,
+        footer_note: footer(lang),
+        page_label: page_label(lang),
+    })
+}
+
+/// Renders off the async threads (`db::run` already runs on the blocking pool).
+pub fn render(document: &Document) -> AppResult<Vec<u8>> {
+    crate::pdf::render(document).map_err(|e| AppError::internal(format!("pdf: {e}")))
+}
+
+/// The investigator version of the summary, for the decision letter's attachment.
+pub fn investigator_summary_pdf(
+    conn: &mut DbConnection,
+    proposal_id: &str,
+    lang: Lang,
+) -> AppResult<Vec<u8>> {
+    let loaded = Loaded::from_row(proposal_store::find(conn, proposal_id)?)?;
+    let document = summary_for(conn, &loaded, Audience::Investigator, lang)?;
+    render(&document)
+}
