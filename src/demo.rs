@@ -17,7 +17,9 @@ use crate::domain::{Lang, Role};
 use crate::error::AppError;
 use crate::store::audit::Actor;
 use crate::store::users;
+use crate::workflows::msl as msl_workflow;
 use crate::workflows::proposals as workflow;
+use crate::workflows::review;
 use crate::workflows::users::{self as user_workflows, CreateUser};
 
 pub const DEMO_PASSWORD: &str = "liaison-demo-2026";
@@ -237,6 +239,71 @@ pub fn load(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<()> 
         draft.hypothesis.clear();
         draft.budget_items.clear();
         workflow::create(conn, suzuki, draft)?;
+
+        // A committee reviewing the first proposal: one review done, one reviewer yet to declare.
+        let admin = &principals[0];
+        let chair = &principals[1];
+        let members = vec![
+            (principals[1].user_id.clone(), "chair".to_string()),
+            (principals[2].user_id.clone(), "reviewer".to_string()),
+            (principals[3].user_id.clone(), "reviewer".to_string()),
+        ];
+        let committee = review::create_committee(
+            conn,
+            admin,
+            &review::CommitteeInput { name: "IIS 審査委員会 / IIS Review Committee", quorum: 2, members: &members },
+        )?;
+        workflow::transition_with(
+            conn,
+            chair,
+            &submitted.row.id,
+            Action::StartReview,
+            &workflow::TransitionExtras { committee_id: Some(&committee.id), ..Default::default() },
+            None,
+        )?;
+        for reviewer in [&principals[2], &principals[3]] {
+            review::assign_reviewer(conn, chair, &submitted.row.id, &reviewer.user_id)?;
+        }
+        review::declare_coi(conn, &principals[2], &submitted.row.id, None, None)?;
+        let (mine, _) = review::my_review(conn, &principals[2], &submitted.row.id)?;
+        review::save_review(
+            conn,
+            &principals[2],
+            &submitted.row.id,
+            mine.version,
+            &review::ReviewInput {
+                scores: [("scientific_merit", 4), ("feasibility", 4), ("alignment", 5), ("budget", 3), ("publication_plan", 4)]
+                    .into_iter()
+                    .map(|(k, v)| (k.to_string(), v))
+                    .collect(),
+                recommendation: Some(crate::domain::review::Outcome::ApproveWithConditions),
+                comments_to_investigator: "目標症例数の算出根拠を研究計画書に明記してください。".into(),
+                confidential_comments: "予算のモニタリング費用はやや高めと考えます。".into(),
+                complete: true,
+            },
+        )?;
+
+        // An MSL supporting the second proposal.
+        let msl = &principals[4];
+        msl_workflow::assign_msl(conn, admin, &second.row.id, &msl.user_id)?;
+        let advice = msl_workflow::post_advice(conn, msl, &second.row.id, &msl_workflow::AdviceInput {
+            section: Some("primary_endpoint"),
+            body: "主要評価項目としてPDC（Proportion of Days Covered）を用いる場合、算出期間の定義を明確にすることをお勧めします。",
+            parent_id: None,
+        })?;
+        msl_workflow::post_advice(conn, suzuki, &second.row.id, &msl_workflow::AdviceInput {
+            section: None,
+            body: "ご助言ありがとうございます。12か月間の定義を追記します。",
+            parent_id: Some(&advice.id),
+        })?;
+        msl_workflow::log_interaction(
+            conn,
+            msl,
+            &second.row.id,
+            chrono::NaiveDate::from_ymd_opt(2026, 11, 18),
+            "meeting",
+            "研究デザインについて施設にて面談（約45分）。",
+        )?;
 
         let withdrawn = workflow::create(conn, yamada, proposal(
             "LIA-101 の長期安全性に関する後ろ向きデータベース研究",

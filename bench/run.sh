@@ -1,0 +1,407 @@
+#!/usr/bin/env bash
+# Throughput, latency, scale and PDF speed of Liaison, each figure also as a ratio to the
+# framework floor (GET /healthz) measured in the same run. See docs/performance.md.
+#
+#   bash bench/run.sh            # full: SQLite (+ PostgreSQL), 10 000 and 1 000 000 proposals
+#   bash bench/run.sh --quick    # 10 000 proposals only, 3 s per measurement
+#
+# Environment:
+#   CARGO_TARGET_DIR  where cargo builds (default: target)
+#   BENCH_PG_URL      an admin URL of a PostgreSQL server on this machine, e.g.
+#                     postgres://postgres@127.0.0.1:5432/postgres. Without it, PostgreSQL is
+#                     used when one answers at 127.0.0.1:5432 (user postgres). The database
+#                     liaison_bench is created there fresh and dropped at the end.
+#   BENCH_NO_PG=1     skip PostgreSQL
+#   BENCH_DURATION    seconds per measurement (default 10, quick 3)
+#   BENCH_KEEP=1      keep the work directory (SQLite databases, server logs)
+#
+# All HTTP traffic goes to 127.0.0.1. wrk (Debian package) is installed when missing, and so
+# is the sqlite3 shell. Every loop is bounded in count and time; the server is killed and the
+# temporary files removed on any exit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+QUICK=0
+case "${1:-}" in
+    --quick) QUICK=1 ;;
+    "") ;;
+    *) echo "usage: bash bench/run.sh [--quick]" >&2; exit 2 ;;
+esac
+
+DURATION=${BENCH_DURATION:-$([ "$QUICK" = 1 ] && echo 3 || echo 10)}
+CONNECTIONS=32
+THREADS=2
+if [ "$QUICK" = 1 ]; then SIZES=(10000); PDF_RENDERS=40; else SIZES=(10000 1000000); PDF_RENDERS=300; fi
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
+RELEASE="$CARGO_TARGET_DIR/release"
+DATE=$(date -u +%F)
+RESULTS="bench/results-$DATE$([ "$QUICK" = 1 ] && echo -quick).md"
+
+WORK=$(mktemp -d /tmp/liaison-bench.XXXXXX)
+SERVER_PID=""
+PG_ADMIN_URL=""
+PG_BENCH_URL=""
+
+log() { printf '[bench %s] %s\n' "$(date -u +%T)" "$*" >&2; }
+
+stop_server() {
+    if [ -n "$SERVER_PID" ] && kill -0 "$SERVER_PID" 2>/dev/null; then
+        kill -TERM "$SERVER_PID" 2>/dev/null || true
+        for _ in $(seq 1 50); do
+            kill -0 "$SERVER_PID" 2>/dev/null || break
+            sleep 0.2
+        done
+        kill -KILL "$SERVER_PID" 2>/dev/null || true
+        wait "$SERVER_PID" 2>/dev/null || true
+    fi
+    SERVER_PID=""
+}
+
+drop_pg() {
+    if [ -n "$PG_ADMIN_URL" ]; then
+        timeout 60 psql "$PG_ADMIN_URL" -qAt -v ON_ERROR_STOP=1 \
+            -c 'DROP DATABASE IF EXISTS liaison_bench WITH (FORCE)' >/dev/null 2>&1 || true
+    fi
+}
+
+cleanup() {
+    local status=$?
+    stop_server
+    drop_pg
+    if [ "${BENCH_KEEP:-0}" = 1 ]; then
+        log "kept $WORK"
+    else
+        rm -rf "$WORK"
+    fi
+    exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# ---------------------------------------------------------------------------------------- tools
+need_apt() {
+    if ! command -v "$1" >/dev/null 2>&1; then
+        log "installing $2 (apt-get)"
+        timeout 600 apt-get install -y "$2" >/dev/null || {
+            timeout 600 apt-get update >/dev/null && timeout 600 apt-get install -y "$2" >/dev/null
+        }
+    fi
+}
+need_apt wrk wrk
+need_apt sqlite3 sqlite3
+command -v curl >/dev/null || need_apt curl curl
+
+log "building release binaries (cargo build --release --bins, example pdf_bench)"
+timeout 3600 nice -n 10 cargo build --release --bins --quiet
+timeout 3600 nice -n 10 cargo build --release --example pdf_bench --quiet
+
+# ------------------------------------------------------------------------------------ helpers
+load1() { cut -d' ' -f1 /proc/loadavg; }
+
+# A free port on 127.0.0.1 (bounded scan).
+free_port() {
+    local port
+    for port in $(seq 18080 18179); do
+        if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "$port"
+            return 0
+        fi
+    done
+    echo "no free port in 18080-18179" >&2
+    return 1
+}
+
+start_server() { # database_url
+    PORT=$(free_port)
+    BASE="http://127.0.0.1:$PORT"
+    env -u LIAISON_SECRET_KEY -u LIAISON_CONFIG DATABASE_URL="$1" LIAISON_RUN_WORKER=false \
+        "$RELEASE/liaison" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+    SERVER_PID=$!
+    for _ in $(seq 1 150); do
+        if curl -fsS -m 1 "$BASE/healthz" >/dev/null 2>&1; then return 0; fi
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.2
+    done
+    log "server did not come up:"; tail -20 "$WORK/server.log" >&2
+    return 1
+}
+
+# Lua shared by every run: one machine-readable line with rate, percentiles and errors.
+cat >"$WORK/report.lua" <<'LUA'
+threads = {}
+function setup(thread) table.insert(threads, thread) end
+function done(summary, latency, requests)
+    local secs = summary.duration / 1e6
+    local e = summary.errors
+    local pairs_done = 0
+    for _, t in ipairs(threads) do pairs_done = pairs_done + (t:get("n_submit") or 0) end
+    io.write(string.format("BENCH rps=%.1f p50=%.3f p99=%.3f requests=%d non2xx=%d sockerr=%d pairs=%.1f\n",
+        summary.requests / secs, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
+        summary.requests, e.status, e.connect + e.read + e.write + e.timeout, pairs_done / secs))
+end
+LUA
+
+# create+submit: each connection POSTs a complete proposal; the 201 response's id is queued
+# and the next request of that thread submits it. Latency is per request, over both kinds;
+# pairs/s = successful submits per second.
+cat >"$WORK/create_submit.lua" <<'LUA'
+local f = assert(io.open(os.getenv("BENCH_BODY_FILE"), "rb"))
+local body = f:read("*a")
+f:close()
+local auth = "Bearer " .. os.getenv("BENCH_TOKEN")
+local pending = {}
+n_create = 0
+n_submit = 0
+n_bad = 0
+function request()
+    local id = table.remove(pending)
+    if id then
+        return wrk.format("POST", "/api/v1/proposals/" .. id .. "/transitions",
+            { ["Authorization"] = auth, ["Content-Type"] = "application/json" },
+            '{"action":"submit"}')
+    end
+    return wrk.format("POST", "/api/v1/proposals",
+        { ["Authorization"] = auth, ["Content-Type"] = "application/json" }, body)
+end
+function response(status, headers, resp)
+    if status == 201 then
+        local id = string.match(resp, '"id":"([0-9a-f%-]+)"')
+        if id then table.insert(pending, id); n_create = n_create + 1 end
+    elseif status == 200 then
+        n_submit = n_submit + 1
+    else
+        n_bad = n_bad + 1
+    end
+end
+LUA
+cat "$WORK/report.lua" >>"$WORK/create_submit.lua"
+
+# wrk against $BASE; prints "rps p50 p99 non2xx pairs".
+run_wrk() { # label path [extra wrk args...]
+    local label=$1 path=$2
+    shift 2
+    local out="$WORK/wrk-$label.txt"
+    timeout $((DURATION + 60)) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --timeout 10s \
+        "$@" "$BASE$path" >"$out" 2>&1 || true
+    local line
+    line=$(grep '^BENCH ' "$out" | tail -1 || true)
+    if [ -z "$line" ]; then
+        log "wrk produced no figures for $label:"; cat "$out" >&2
+        echo "0 0 0 0 0"
+        return 0
+    fi
+    local v k
+    for k in rps p50 p99 non2xx sockerr pairs; do
+        v=$(sed -E "s/.* $k=([^ ]+).*/\1/" <<<"$line")
+        printf -v "W_$k" '%s' "$v"
+    done
+    echo "$W_rps $W_p50 $W_p99 $((W_non2xx + W_sockerr)) $W_pairs"
+}
+
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print "n/a" }'; }
+check() { awk "BEGIN { exit !($1) }" && echo "✅ met" || echo "❌ missed"; }
+
+median() { sort -g | awk '{ a[NR] = $1 } END { if (NR) print a[int((NR + 1) / 2)]; else print "n/a" }'; }
+
+# Times one SQL statement 5 times with the backend's own shell; prints the median in ms.
+time_sql() { # backend url sql
+    local backend=$1 url=$2 sql=$3
+    local i
+    for i in 1 2 3 4 5; do
+        if [ "$backend" = sqlite ]; then
+            # real has millisecond resolution only: take max(real, user + sys).
+            printf '.timer on\n.output /dev/null\n%s;\n' "$sql" | timeout 300 sqlite3 "$url" 2>&1 |
+                sed -nE 's/^Run Time: real ([0-9.]+) user ([0-9.]+) sys ([0-9.]+).*/\1 \2 \3/p' |
+                awk '{ cpu = $2 + $3; t = ($1 > cpu ? $1 : cpu); printf "%.3f\n", t * 1000 }'
+        else
+            timeout 300 psql "$url" -qAt -c "EXPLAIN (ANALYZE, TIMING OFF) $sql" |
+                sed -nE 's/^Execution Time: ([0-9.]+) ms/\1/p'
+        fi
+    done | median
+}
+
+plan_sql() { # backend url sql
+    if [ "$1" = sqlite ]; then
+        timeout 300 sqlite3 "$2" "EXPLAIN QUERY PLAN $3" 2>&1
+    else
+        timeout 300 psql "$2" -qAt -c "EXPLAIN $3" 2>&1
+    fi
+}
+
+# ------------------------------------------------------------------------------- measurement
+cp bench/proposal.json "$WORK/proposal.json"
+ROWS="$WORK/rows.md"        # table rows
+NOTES="$WORK/notes.md"      # query plans, OFFSET timings
+VERDICTS="$WORK/verdicts.md"
+: >"$ROWS"; : >"$NOTES"; : >"$VERDICTS"
+
+row() { echo "| $* |" >>"$ROWS"; }
+
+bench_backend() { # backend size db_url
+    local backend=$1 size=$2 url=$3
+    local seed_out="$WORK/seed.out" started secs
+    log "$backend N=$size: seeding"
+    started=$(date +%s.%N)
+    env -u LIAISON_SECRET_KEY -u LIAISON_CONFIG DATABASE_URL="$url" \
+        timeout 3600 "$RELEASE/bench_seed" "$size" >"$seed_out" 2>"$WORK/seed.err" || {
+        log "seeding failed:"; tail -20 "$WORK/seed.err" >&2; return 1; }
+    secs=$(awk -v s="$started" -v e="$(date +%s.%N)" 'BEGIN { printf "%.1f", e - s }')
+    local token sample
+    token=$(sed -n 1p "$seed_out")
+    sample=$(sed -n 2p "$seed_out")
+    local owner_id owner_sql q_owner="SELECT id FROM users WHERE email = 'bench-investigator@example.jp'"
+    if [ "$backend" = sqlite ]; then owner_id=$(sqlite3 "$url" "$q_owner"); else owner_id=$(psql "$url" -qAt -c "$q_owner"); fi
+    owner_sql="'$owner_id'"
+    local deep_id offset
+    offset=100
+    local q_deep="SELECT id FROM proposals WHERE owner_id = $owner_sql ORDER BY id ASC LIMIT 1 OFFSET $offset"
+    if [ "$backend" = sqlite ]; then deep_id=$(sqlite3 "$url" "$q_deep"); else deep_id=$(psql "$url" -qAt -c "$q_deep"); fi
+    local cursor
+    cursor=$(printf '%s' "$deep_id" | base64 -w0 | tr '+/' '-_' | tr -d '=')
+    local dbsize
+    if [ "$backend" = sqlite ]; then
+        dbsize=$(du -cm "$url"* | tail -1 | cut -f1)
+    else
+        dbsize=$(psql "$url" -qAt -c "SELECT pg_database_size(current_database()) / 1048576")
+    fi
+
+    start_server "$url"
+    local auth="Authorization: Bearer $token"
+    # Warm-up (not reported): a second of reads.
+    timeout 30 wrk -t 1 -c 4 -d 1s -H "$auth" "$BASE/api/v1/proposals/$sample" >/dev/null 2>&1 || true
+
+    local load_before r
+    load_before=$(load1)
+    read -r H_rps H_p50 H_p99 H_err _ < <(run_wrk healthz /healthz -s "$WORK/report.lua")
+    read -r G_rps G_p50 G_p99 G_err _ < <(run_wrk get "/api/v1/proposals/$sample" -H "$auth" -s "$WORK/report.lua")
+    read -r L_rps L_p50 L_p99 L_err _ < <(run_wrk list "/api/v1/proposals?limit=50" -H "$auth" -s "$WORK/report.lua")
+    read -r D_rps D_p50 D_p99 D_err _ < <(run_wrk deep "/api/v1/proposals?limit=50&cursor=$cursor" -H "$auth" -s "$WORK/report.lua")
+    export BENCH_TOKEN=$token BENCH_BODY_FILE="$WORK/proposal.json"
+    read -r C_rps C_p50 C_p99 C_err C_pairs < <(run_wrk create_submit /api/v1/proposals -s "$WORK/create_submit.lua")
+    local rss_kb
+    rss_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+    local load_after
+    load_after=$(load1)
+    stop_server
+
+    # The server's own list query, deep in the set: keyset (what the API runs) vs OFFSET.
+    local cols="id, reference, status, owner_id, title, product, therapeutic_area, content, round, version, created_at, updated_at, submitted_at, committee_id, advice_requested_at"
+    local total
+    if [ "$backend" = sqlite ]; then total=$(sqlite3 "$url" "SELECT count(*) FROM proposals WHERE owner_id = $owner_sql");
+    else total=$(psql "$url" -qAt -c "SELECT count(*) FROM proposals WHERE owner_id = $owner_sql"); fi
+    local skip=$((total - offset - 1))
+    local q_keyset="SELECT $cols FROM proposals WHERE owner_id = $owner_sql AND id < '$deep_id' ORDER BY id DESC LIMIT 51"
+    local q_offset="SELECT $cols FROM proposals WHERE owner_id = $owner_sql ORDER BY id DESC LIMIT 51 OFFSET $skip"
+    local t_keyset t_offset
+    t_keyset=$(time_sql "$backend" "$url" "$q_keyset")
+    t_offset=$(time_sql "$backend" "$url" "$q_offset")
+    {
+        echo "### $backend, N = $size"
+        echo
+        echo "Seeding took $secs s; database size $dbsize MB; load average (1 min) $load_before before and $load_after after the HTTP runs."
+        echo
+        echo "Keyset query (the API's, cursor $offset rows from the oldest end) — median of 5: $t_keyset ms"
+        echo
+        echo '```'
+        plan_sql "$backend" "$url" "$q_keyset"
+        echo '```'
+        echo
+        echo "OFFSET $skip (the same page by OFFSET) — median of 5: $t_offset ms"
+        echo
+        echo '```'
+        plan_sql "$backend" "$url" "$q_offset"
+        echo '```'
+        echo
+    } >>"$NOTES"
+
+    local tag="$backend | $size"
+    row "$tag | GET /healthz (floor) | $H_rps | 1.000 | $H_p50 | $H_p99 | $H_err"
+    row "$tag | GET /api/v1/proposals/{id} | $G_rps | $(ratio "$G_rps" "$H_rps") | $G_p50 | $G_p99 | $G_err"
+    row "$tag | GET /api/v1/proposals?limit=50 (first page) | $L_rps | $(ratio "$L_rps" "$H_rps") | $L_p50 | $L_p99 | $L_err"
+    row "$tag | same, cursor $offset rows from the oldest end | $D_rps | $(ratio "$D_rps" "$H_rps") | $D_p50 | $D_p99 | $D_err"
+    row "$tag | create+submit, requests (mixed POSTs) | $C_rps | $(ratio "$C_rps" "$H_rps") | $C_p50 | $C_p99 | $C_err"
+    row "$tag | create+submit, pairs/s (= submits/s) | $C_pairs | $(ratio "$C_pairs" "$H_rps") | | | "
+    row "$tag | SQL keyset deep page (median of 5, ms) | | | $t_keyset | | "
+    row "$tag | SQL OFFSET $skip deep page (median of 5, ms) | | | $t_offset | | "
+    row "$tag | server peak RSS (VmHWM) | $((rss_kb / 1024)) MB | | | | "
+
+    {
+        echo "| $tag | GET one ≥ 0.30 × floor | $(ratio "$G_rps" "$H_rps") | $(check "$G_rps >= 0.30 * $H_rps") |"
+        echo "| $tag | list ≥ 0.15 × floor, p99 ≤ 20 ms | $(ratio "$L_rps" "$H_rps"), p99 $L_p99 ms | $(check "$L_rps >= 0.15 * $H_rps && $L_p99 <= 20") |"
+        echo "| $tag | create+submit ≥ 0.02 × floor, p99 ≤ 50 ms | $(ratio "$C_pairs" "$H_rps"), p99 $C_p99 ms | $(check "$C_pairs >= 0.02 * $H_rps && $C_p99 <= 50") |"
+        echo "| $tag | deep page p50 ≤ 1.5 × first page p50 | $D_p50 vs $L_p50 ms | $(check "$D_p50 <= 1.5 * $L_p50") |"
+        echo "| $tag | peak RSS ≤ 100 MB | $((rss_kb / 1024)) MB | $(check "$rss_kb <= 102400") |"
+    } >>"$VERDICTS"
+}
+
+BACKENDS=(sqlite)
+if [ "${BENCH_NO_PG:-0}" != 1 ]; then
+    if [ -n "${BENCH_PG_URL:-}" ]; then
+        PG_ADMIN_URL=$BENCH_PG_URL
+    elif (exec 3<>/dev/tcp/127.0.0.1/5432) 2>/dev/null; then
+        PG_ADMIN_URL="postgres://postgres@127.0.0.1:5432/postgres"
+    fi
+    if [ -n "$PG_ADMIN_URL" ]; then
+        case "$PG_ADMIN_URL" in
+            postgres://*@127.0.0.1[:/]* | postgresql://*@127.0.0.1[:/]* | postgres://*@localhost[:/]* | postgresql://*@localhost[:/]*) ;;
+            *) echo "BENCH_PG_URL must point at 127.0.0.1 or localhost" >&2; exit 2 ;;
+        esac
+        if timeout 10 psql "$PG_ADMIN_URL" -qAt -c 'SELECT 1' >/dev/null 2>&1; then
+            PG_BENCH_URL=$(sed -E 's#^(postgres(ql)?://[^/]+)/[^?]*#\1/liaison_bench#' <<<"$PG_ADMIN_URL")
+            BACKENDS+=(postgres)
+        else
+            log "PostgreSQL at $PG_ADMIN_URL does not answer; SQLite only"
+            PG_ADMIN_URL=""
+        fi
+    fi
+fi
+
+for backend in "${BACKENDS[@]}"; do
+    for size in "${SIZES[@]}"; do
+        if [ "$backend" = sqlite ]; then
+            db="$WORK/bench-$size.db"
+            bench_backend sqlite "$size" "$db"
+            rm -f "$db" "$db-wal" "$db-shm"
+        else
+            drop_pg
+            timeout 60 psql "$PG_ADMIN_URL" -qAt -v ON_ERROR_STOP=1 -c 'CREATE DATABASE liaison_bench' >/dev/null
+            bench_backend postgres "$size" "$PG_BENCH_URL"
+            drop_pg
+        fi
+    done
+done
+
+log "summary PDF: $PDF_RENDERS renders on one thread"
+PDF_OUT=$("$RELEASE/examples/pdf_bench" "$PDF_RENDERS")
+pdf_val() { sed -nE "s/^$1: (.*)/\1/p" <<<"$PDF_OUT"; }
+PDF_RATE=$(pdf_val pdfs_per_cpu_second)
+[ "$PDF_RATE" = "?" ] && PDF_RATE=$(pdf_val pdfs_per_second_wall)
+echo "| pdf | — | summary PDF ≥ 30 per second per core | $PDF_RATE/s | $(check "$PDF_RATE >= 30") |" >>"$VERDICTS"
+
+{
+    echo "# Liaison benchmark, $DATE$([ "$QUICK" = 1 ] && echo ' (quick)')"
+    echo
+    echo "Machine: $(nproc) CPU(s), $(sed -nE 's/^model name\s*: (.*)/\1/p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM. Load generator on the same machine: wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $THREADS threads, $CONNECTIONS connections, $DURATION s per measurement. Git: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted changes in src/)')."
+    echo
+    echo "× floor = requests/s divided by GET /healthz requests/s of the same backend and size. Latencies in ms; errors = non-2xx + socket errors."
+    echo
+    echo "| backend | N | measurement | req/s | × floor | p50 ms | p99 ms | errors |"
+    echo "|---|---|---|---|---|---|---|---|"
+    cat "$ROWS"
+    echo
+    echo "Summary PDF (one thread, $(pdf_val renders) renders, $(pdf_val pages) pages, $(pdf_val pdf_bytes) bytes): $(pdf_val pdfs_per_cpu_second) PDFs per CPU-second ($(pdf_val pdfs_per_second_wall) per wall-clock second), median $(pdf_val median_ms) ms, p99 $(pdf_val p99_ms) ms; first render in the process $(pdf_val first_render_ms) ms."
+    echo
+    echo "## Targets"
+    echo
+    echo "| backend | N | target | measured | verdict |"
+    echo "|---|---|---|---|---|"
+    cat "$VERDICTS"
+    echo
+    echo "## Deep page: keyset vs OFFSET, query plans"
+    echo
+    cat "$NOTES"
+} >"$RESULTS"
+
+cat "$RESULTS"
+log "written $RESULTS"
