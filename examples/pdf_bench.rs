@@ -87,7 +87,10 @@ fn main() -> anyhow::Result<()> {
     let pick = |q: f64| times[((times.len() as f64 - 1.0) * q).round() as usize];
 
     println!("renders: {n}");
-    println!("pages: {}", count_pages(&pdf).map_or("?".into(), |p| p.to_string()));
+    println!(
+        "pages: {}",
+        count_pages(&pdf).map_or("?".into(), |p| p.to_string())
+    );
     println!("pdf_bytes: {}", bytes / n);
     println!("first_render_ms: {first_ms:.1}");
     println!("median_ms: {:.2}", ms(pick(0.5)));

@@ -33,6 +33,8 @@ pub struct Settings {
     pub outbox_retry_base: Duration,
     pub outbox_retry_max: Duration,
     pub outbox_max_attempts: i32,
+    /// How often each worker runs the milestone reminder job.
+    pub reminder_interval: Duration,
 }
 
 impl Default for Settings {
@@ -61,6 +63,7 @@ impl Default for Settings {
             outbox_retry_base: Duration::from_secs(5),
             outbox_retry_max: Duration::from_secs(3600),
             outbox_max_attempts: 12,
+            reminder_interval: Duration::from_secs(3600),
         }
     }
 }
@@ -148,6 +151,11 @@ impl Settings {
                 &get,
                 "LIAISON_OUTBOX_MAX_ATTEMPTS",
                 defaults.outbox_max_attempts,
+            )?,
+            reminder_interval: minutes(
+                &get,
+                "LIAISON_REMINDER_INTERVAL_MINUTES",
+                defaults.reminder_interval,
             )?,
         })
     }

@@ -34,6 +34,8 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "web/committee.html",
     "web/ranking.html",
     "web/admin_committees.html",
+    "web/overdue.html",
+    "web/calendar.html",
 ];
 
 macro_rules! email_templates {
@@ -58,6 +60,9 @@ pub const EMAIL_EMBEDDED: &[(&str, &str)] = email_templates![
     "review_request",
     "decision",
     "advice_posted",
+    "milestone_reminder",
+    "milestone_escalation",
+    "study_activated",
 ];
 
 pub const STYLESHEET: &str = include_str!("../templates/static/app.css");

@@ -113,7 +113,7 @@ fn main() -> anyhow::Result<()> {
                     .map(|i| NewProposal {
                         id: db::new_id(),
                         // Half drafts, half submitted.
-                        status: if (written + done + i) % 2 == 0 {
+                        status: if (written + done + i).is_multiple_of(2) {
                             "draft"
                         } else {
                             "submitted"

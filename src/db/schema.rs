@@ -176,6 +176,12 @@ diesel::allow_tables_to_appear_in_same_query!(
     advice,
     interactions,
     documents,
+    study_gates,
+    milestones,
+    enrollment_updates,
+    publications,
+    payments,
+    calendar_tokens,
 );
 
 diesel::table! {
@@ -316,3 +322,92 @@ diesel::joinable!(msl_assignments -> proposals (proposal_id));
 diesel::joinable!(advice -> proposals (proposal_id));
 diesel::joinable!(interactions -> proposals (proposal_id));
 diesel::joinable!(documents -> proposals (proposal_id));
+
+diesel::table! {
+    study_gates (proposal_id) {
+        proposal_id -> Text,
+        contract_signed_on -> Nullable<Date>,
+        ethics_committee -> Nullable<Text>,
+        ethics_approved_on -> Nullable<Date>,
+        ethics_approval_number -> Nullable<Text>,
+        registry -> Nullable<Text>,
+        registry_id -> Nullable<Text>,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    milestones (id) {
+        id -> Text,
+        proposal_id -> Text,
+        kind -> Text,
+        title -> Text,
+        due_on -> Nullable<Date>,
+        completed_on -> Nullable<Date>,
+        owner_role -> Text,
+        note -> Text,
+        version -> BigInt,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    enrollment_updates (id) {
+        id -> Text,
+        proposal_id -> Text,
+        as_of -> Date,
+        enrolled -> Integer,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    publications (id) {
+        id -> Text,
+        proposal_id -> Text,
+        kind -> Text,
+        title -> Text,
+        venue -> Text,
+        status -> Text,
+        submitted_on -> Nullable<Date>,
+        accepted_on -> Nullable<Date>,
+        published_on -> Nullable<Date>,
+        doi -> Nullable<Text>,
+        pmid -> Nullable<Text>,
+        congress_name -> Nullable<Text>,
+        city -> Nullable<Text>,
+        presented_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    payments (id) {
+        id -> Text,
+        proposal_id -> Text,
+        milestone_id -> Nullable<Text>,
+        amount -> BigInt,
+        currency -> Text,
+        paid_on -> Nullable<Date>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    calendar_tokens (user_id) {
+        user_id -> Text,
+        token_hash -> Text,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(study_gates -> proposals (proposal_id));
+diesel::joinable!(milestones -> proposals (proposal_id));
+diesel::joinable!(enrollment_updates -> proposals (proposal_id));
+diesel::joinable!(publications -> proposals (proposal_id));
+diesel::joinable!(payments -> proposals (proposal_id));
+diesel::joinable!(payments -> milestones (milestone_id));

@@ -6,6 +6,7 @@ pub mod proposal;
 pub mod reference;
 pub mod reminders;
 pub mod review;
+pub mod study;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

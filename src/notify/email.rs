@@ -52,6 +52,30 @@ pub enum Email {
         /// The investigator version of the summary PDF is attached at send time.
         proposal_id: String,
     },
+    MilestoneReminder {
+        reference: String,
+        title: String,
+        milestone: String,
+        due_on: String,
+        /// `upcoming`, `due`, `overdue` or `weekly`.
+        step: String,
+        days: i64,
+        path: String,
+    },
+    MilestoneEscalation {
+        reference: String,
+        title: String,
+        milestone: String,
+        due_on: String,
+        days_overdue: i64,
+        investigator: String,
+        path: String,
+    },
+    StudyActivated {
+        reference: String,
+        title: String,
+        path: String,
+    },
     AdvicePosted {
         reference: String,
         title: String,
@@ -71,6 +95,9 @@ pub const EVENTS: &[&str] = &[
     "review_request",
     "decision",
     "advice_posted",
+    "milestone_reminder",
+    "milestone_escalation",
+    "study_activated",
 ];
 
 impl Email {
@@ -83,6 +110,9 @@ impl Email {
             Email::ReviewRequest { .. } => "review_request",
             Email::Decision { .. } => "decision",
             Email::AdvicePosted { .. } => "advice_posted",
+            Email::MilestoneReminder { .. } => "milestone_reminder",
+            Email::MilestoneEscalation { .. } => "milestone_escalation",
+            Email::StudyActivated { .. } => "study_activated",
         }
     }
 
@@ -215,6 +245,29 @@ mod tests {
                 comments: vec!["<症例数>の根拠を補足してください".into()],
                 path: "/proposals/1".into(),
                 proposal_id: "1".into(),
+            },
+            "milestone_reminder" => Email::MilestoneReminder {
+                reference: "IIS-2026-0042".into(),
+                title: "<腎保護>の検討".into(),
+                milestone: "総括報告書".into(),
+                due_on: "2027-03-31".into(),
+                step: "overdue".into(),
+                days: 3,
+                path: "/proposals/1".into(),
+            },
+            "milestone_escalation" => Email::MilestoneEscalation {
+                reference: "IIS-2026-0042".into(),
+                title: "<腎保護>の検討".into(),
+                milestone: "総括報告書".into(),
+                due_on: "2027-03-31".into(),
+                days_overdue: 14,
+                investigator: "山田 太郎".into(),
+                path: "/proposals/1".into(),
+            },
+            "study_activated" => Email::StudyActivated {
+                reference: "IIS-2026-0042".into(),
+                title: "<腎保護>の検討".into(),
+                path: "/proposals/1".into(),
             },
             "advice_posted" => Email::AdvicePosted {
                 reference: String::new(),

@@ -73,6 +73,8 @@ pub struct WorkerConfig {
     pub max_attempts: i32,
     pub base_url: String,
     pub from: String,
+    /// How often the reminder job runs inside the worker.
+    pub reminder_interval: Duration,
 }
 
 impl WorkerConfig {
@@ -86,6 +88,7 @@ impl WorkerConfig {
             max_attempts: settings.outbox_max_attempts,
             base_url: settings.base_url.clone(),
             from: settings.mail_from.clone(),
+            reminder_interval: settings.reminder_interval,
         }
     }
 }
@@ -125,9 +128,25 @@ impl Worker {
     /// Runs until `stop` turns true, then releases what it holds.
     pub async fn run(self, mut stop: watch::Receiver<bool>) {
         tracing::info!(worker = %self.id, "outbox worker started");
+        let mut last_reminders: Option<std::time::Instant> = None;
         loop {
             if *stop.borrow() {
                 break;
+            }
+            if last_reminders.is_none_or(|t| t.elapsed() >= self.config.reminder_interval) {
+                last_reminders = Some(std::time::Instant::now());
+                // Unique outbox keys make this safe to run in every process.
+                let result = db::run(&self.pool, |conn| {
+                    db::write_tx(conn, |conn| {
+                        crate::workflows::study::queue_reminders(conn, db::now().date())
+                    })
+                })
+                .await;
+                match result {
+                    Ok(0) => {}
+                    Ok(queued) => tracing::info!(queued, "milestone reminders queued"),
+                    Err(error) => tracing::warn!(%error, "reminder job failed"),
+                }
             }
             let processed = match self.run_once(&stop).await {
                 Ok(n) => n,

@@ -9,4 +9,5 @@ pub mod outbox;
 pub mod proposals;
 pub mod review;
 pub mod settings;
+pub mod study;
 pub mod users;

@@ -7,4 +7,5 @@ pub mod msl;
 pub mod proposals;
 pub mod reports;
 pub mod review;
+pub mod study;
 pub mod users;

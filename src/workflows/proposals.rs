@@ -322,6 +322,14 @@ pub fn transition_with(
     if is_decision(action) {
         facts.quorum_met = crate::workflows::review::quorum_facts(conn, &current.row)?;
     }
+    if matches!(action, Action::Activate | Action::Complete) {
+        let (contract, ethics, registered, final_report) =
+            crate::workflows::study::gate_facts(conn, id)?;
+        facts.contract_signed = contract;
+        facts.ethics_approved = ethics;
+        facts.registered = registered;
+        facts.final_report_done = final_report;
+    }
     let completeness = if action == Action::Submit {
         current.content.check_complete()
     } else {
@@ -423,6 +431,9 @@ pub fn transition_with(
     )?;
     if action == Action::Submit {
         notify_submission(conn, &current, reference.as_deref(), round)?;
+    }
+    if action == Action::Activate {
+        crate::workflows::study::notify_activated(conn, &current)?;
     }
     let mut after = json!({"status": next.as_str(), "round": round});
     if let Some(reference) = &reference {

@@ -398,6 +398,66 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/proposals/{id}/status-report.pdf", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
         Row { method: "GET", path: "/proposals/{id}/summary.pdf", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200] },
         Row { method: "GET", path: "/proposals/{id}/status-report.pdf", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200] },
+        // Added with study tracking. {id} is the owner's draft: study records start once approved (409).
+        Row { method: "GET", path: "/api/v1/proposals/{id}/gates", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "PUT", path: "/api/v1/proposals/{id}/gates", body: Json(|_| json!({})), expect: [401, 428, 404, 404, 404, 404, 404, 428] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/milestones", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/milestones",
+            body: Json(|_| json!({"kind": "drug_shipped", "due_on": "2027-01-01", "owner_role": "admin"})),
+            expect: [401, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row {
+            method: "PATCH", path: "/api/v1/proposals/{id}/milestones/{milestone_id}", body: Json(|_| json!({"note": "x"})),
+            expect: [401, 428, 404, 404, 404, 404, 404, 428],
+        },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/enrollment", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/enrollment", body: Json(|_| json!({"as_of": "2026-11-01", "count": 1})),
+            expect: [401, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/publications", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/publications", body: Json(|_| json!({"kind": "manuscript", "title": "x", "status": "planned"})),
+            expect: [401, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/payments", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200] },
+        Row { method: "POST", path: "/api/v1/proposals/{id}/payments", body: Json(|_| json!({"amount": 1})), expect: [401, 409, 404, 404, 404, 404, 404, 409] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/payments/{payment_id}/paid", body: Json(|_| json!({"paid_on": "2026-11-01"})),
+            expect: [401, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row { method: "GET", path: "/api/v1/exports/disclosure.csv", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 422] },
+        Row { method: "GET", path: "/api/v1/exports/studies.csv", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 200] },
+        Row { method: "POST", path: "/api/v1/me/calendar", body: Json(|_| json!({})), expect: [401, 201, 201, 201, 201, 201, 201, 201] },
+        Row { method: "GET", path: "/api/v1/overdue", body: None, expect: [401, 403, 403, 200, 403, 403, 403, 200] },
+        Row { method: "GET", path: "/ical/{token}", body: None, expect: [404; 8] },
+        Row { method: "POST", path: "/proposals/{id}/gates", body: Form(|_| form(&[])), expect: [303, 409, 404, 404, 404, 404, 404, 409] },
+        Row {
+            method: "POST", path: "/proposals/{id}/milestones",
+            body: Form(|_| form(&[("kind", "drug_shipped"), ("due_on", "2027-01-01"), ("owner_role", "admin")])),
+            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row {
+            method: "POST", path: "/proposals/{id}/milestones/{milestone_id}/complete", body: Form(|_| form(&[("completed_on", "2026-11-01")])),
+            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row {
+            method: "POST", path: "/proposals/{id}/enrollment", body: Form(|_| form(&[("as_of", "2026-11-01"), ("count", "1")])),
+            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row {
+            method: "POST", path: "/proposals/{id}/publications", body: Form(|_| form(&[("kind", "manuscript"), ("title", "x"), ("status", "planned")])),
+            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row { method: "POST", path: "/proposals/{id}/payments", body: Form(|_| form(&[("amount", "1")])), expect: [303, 409, 404, 404, 404, 404, 404, 409] },
+        Row {
+            method: "POST", path: "/proposals/{id}/payments/{payment_id}/paid", body: Form(|_| form(&[("paid_on", "2026-11-01")])),
+            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+        },
+        Row { method: "GET", path: "/overdue", body: None, expect: [303, 403, 403, 200, 403, 403, 403, 200] },
+        Row { method: "GET", path: "/calendar", body: None, expect: [303, 200, 200, 200, 200, 200, 200, 200] },
+        Row { method: "POST", path: "/calendar/reset", body: Form(|_| form(&[])), expect: [303, 200, 200, 200, 200, 200, 200, 200] },
     ]
 }
 
@@ -420,6 +480,8 @@ struct Fixture {
     outbox_id: String,
     committee_id: String,
     document_id: String,
+    milestone_id: String,
+    payment_id: String,
 }
 
 fn fixture(app: &TestApp) -> Fixture {
@@ -493,7 +555,23 @@ fn fixture(app: &TestApp) -> Fixture {
         )
     })
     .unwrap();
+    let milestone = liaison::store::study::insert_milestone(
+        &mut conn,
+        &liaison::store::study::NewMilestone {
+            proposal_id: &draft.row.id,
+            kind: "drug_shipped",
+            title: "",
+            due_on: None,
+            owner_role: "admin",
+            note: "",
+        },
+    )
+    .unwrap();
+    let payment =
+        liaison::store::study::insert_payment(&mut conn, &draft.row.id, None, 1, "JPY").unwrap();
     Fixture {
+        milestone_id: milestone.id,
+        payment_id: payment.id,
         document_id: document.id,
         proposal_id: draft.row.id,
         msl_id: user_ids[3].clone().unwrap(),
@@ -550,7 +628,9 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
             .path
             .replace("{id}", id)
             .replace("{msl_id}", &fx.msl_id)
-            .replace("{document_id}", &fx.document_id);
+            .replace("{document_id}", &fx.document_id)
+            .replace("{milestone_id}", &fx.milestone_id)
+            .replace("{payment_id}", &fx.payment_id);
         for (caller, caller_name) in CALLERS.iter().enumerate() {
             let expected = row.expect[caller];
             let status = if path.starts_with("/api/") {

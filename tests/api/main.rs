@@ -19,4 +19,5 @@ mod proposals_api;
 mod proposals_web;
 mod reports;
 mod review;
+mod study;
 mod users;

@@ -48,7 +48,10 @@ async fn the_summary_has_the_japanese_title_every_heading_and_stays_small() {
     ] {
         assert!(text.contains(heading), "heading {heading} missing");
     }
-    assert!(text.contains("1 / ") && text.contains("ページ"), "page number");
+    assert!(
+        text.contains("1 / ") && text.contains("ページ"),
+        "page number"
+    );
     let (_, english) = pdf(
         &app,
         &yamada,

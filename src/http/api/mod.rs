@@ -7,6 +7,7 @@ pub mod outbox;
 pub mod proposals;
 pub mod reports;
 pub mod review;
+pub mod study;
 pub mod users;
 
 use actix_web::http::{StatusCode, header};

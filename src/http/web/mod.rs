@@ -9,6 +9,7 @@ pub mod proposal_form;
 pub mod proposals;
 pub mod review;
 pub mod signin;
+pub mod study;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};

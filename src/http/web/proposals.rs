@@ -337,7 +337,8 @@ pub async fn render_show(
             let reviewing =
                 crate::store::review::assignment_of(conn, &id, loaded.row.round, &p.user_id)?
                     .is_some();
-            let sections = crate::http::web::msl::sections(conn, &p, &id, max_upload)?;
+            let mut sections = crate::http::web::msl::sections(conn, &p, &id, max_upload)?;
+            sections["study"] = crate::http::web::study::section(conn, &p, &loaded)?;
             Ok((
                 loaded,
                 owner.display_name,

@@ -1,0 +1,440 @@
+//! Study tracking on the proposal page (gates, milestones, enrollment, publications,
+//! payments), the overdue view and the calendar page.
+
+use std::collections::BTreeMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use chrono::NaiveDate;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use crate::auth::csrf::CsrfForm;
+use crate::auth::{Principal, WebUser};
+use crate::db::{self, DbConnection};
+use crate::domain::Role;
+use crate::domain::lifecycle::Status;
+use crate::domain::study::{
+    MILESTONE_KINDS, OWNER_ROLES, PUBLICATION_KINDS, PUBLICATION_STATUSES, days_overdue,
+};
+use crate::error::{AppError, AppResult, WebError};
+use crate::http::web::{page_lang, redirect, render_page};
+use crate::state::AppState;
+use crate::store::study as store;
+use crate::templates::translate;
+use crate::workflows::proposals::Loaded;
+use crate::workflows::study::{self as workflow, GatesInput, MilestoneInput, PublicationInput};
+
+/// The `study` context of the proposal page, once the proposal is approved.
+pub fn section(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    loaded: &Loaded,
+) -> AppResult<Value> {
+    if !matches!(
+        loaded.status,
+        Status::Approved | Status::Active | Status::Completed | Status::Closed | Status::Terminated
+    ) {
+        return Ok(Value::Null);
+    }
+    let id = &loaded.row.id;
+    let today = db::now().date();
+    let is_owner = principal.user_id == loaded.row.owner_id;
+    let is_admin = principal.role == Role::Admin;
+    let open = matches!(
+        loaded.status,
+        Status::Approved | Status::Active | Status::Completed
+    );
+    let gates = store::gates(conn, id)?;
+    let missing = workflow::missing_gates(gates.as_ref());
+    let milestones = store::milestones_of(conn, id)?;
+    let enrollment = store::enrollment_of(conn, id)?;
+    let (enrolled, planned, percent) =
+        workflow::enrollment_progress(&enrollment, loaded.content.planned_sample_size);
+    let publications = store::publications_of(conn, id)?;
+    let payments = if is_admin {
+        Some(workflow::payment_views(conn, id)?)
+    } else {
+        None
+    };
+    let g = gates.unwrap_or_default();
+    Ok(json!({
+        "gates": {
+            "contract_signed_on": g.contract_signed_on.map(|d| d.to_string()),
+            "ethics_committee": g.ethics_committee,
+            "ethics_approved_on": g.ethics_approved_on.map(|d| d.to_string()),
+            "ethics_approval_number": g.ethics_approval_number,
+            "registry": g.registry,
+            "registry_id": g.registry_id,
+        },
+        "missing_gates": missing,
+        "can_edit_gates": is_admin && open,
+        "milestones": milestones.iter().map(|m| {
+            let overdue = days_overdue(m.due_on, m.completed_on, today);
+            json!({
+                "id": m.id, "kind": m.kind, "title": m.title,
+                "due_on": m.due_on.map(|d| d.to_string()), "completed_on": m.completed_on.map(|d| d.to_string()),
+                "owner_role": m.owner_role, "note": m.note,
+                "overdue": overdue.is_some(), "days_overdue": overdue.unwrap_or(0),
+            })
+        }).collect::<Vec<_>>(),
+        "can_manage": (is_owner || is_admin) && open,
+        "can_complete": (is_owner || is_admin) && open,
+        "milestone_kinds": MILESTONE_KINDS,
+        "owner_roles": OWNER_ROLES,
+        "enrollment": {
+            "planned": planned, "enrolled": enrolled, "percent": percent,
+            "updates": enrollment.iter().map(|e| json!({"as_of": e.as_of.to_string(), "count": e.enrolled})).collect::<Vec<_>>(),
+        },
+        "can_update_enrollment": (is_owner || is_admin) && open,
+        "publications": publications.iter().map(|p| json!({
+            "id": p.id, "kind": p.kind, "title": p.title, "venue": p.venue, "status": p.status,
+            "doi": p.doi, "pmid": p.pmid, "congress_name": p.congress_name, "city": p.city,
+            "presented_on": p.presented_on.map(|d| d.to_string()), "submitted_on": p.submitted_on.map(|d| d.to_string()),
+            "accepted_on": p.accepted_on.map(|d| d.to_string()), "published_on": p.published_on.map(|d| d.to_string()),
+        })).collect::<Vec<_>>(),
+        "can_manage_publications": (is_owner || is_admin) && open,
+        "publication_kinds": PUBLICATION_KINDS,
+        "publication_statuses": PUBLICATION_STATUSES,
+        "payments": payments.map(|list| list.into_iter().map(|p| json!({
+            "id": p.row.id, "amount": p.row.amount, "currency": p.row.currency, "status": p.status,
+            "milestone_kind": p.milestone.as_ref().map(|m| m.kind.clone()),
+            "milestone_title": p.milestone.as_ref().map(|m| m.title.clone()),
+            "paid_on": p.row.paid_on.map(|d| d.to_string()),
+        })).collect::<Vec<_>>()),
+    }))
+}
+
+fn date(text: Option<&str>) -> Option<NaiveDate> {
+    text.map(str::trim)
+        .filter(|t| !t.is_empty())
+        .and_then(|t| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
+}
+
+fn text(value: Option<&str>) -> Option<String> {
+    value
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .map(str::to_string)
+}
+
+/// Runs a study form: on success back to the page, on validation errors the page again
+/// with the errors beside that form's fields.
+async fn handle<F, T>(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    principal: Principal,
+    id: String,
+    form_name: &'static str,
+    pairs: Vec<(String, String)>,
+    action: F,
+) -> Result<HttpResponse, WebError>
+where
+    F: FnOnce(&mut DbConnection, &Principal, &str) -> AppResult<T> + Send + 'static,
+    T: Send + 'static,
+{
+    let (p, pid) = (principal.clone(), id.clone());
+    match db::run_tx(&state.pool, move |conn| action(conn, &p, &pid)).await {
+        Ok(_) => Ok(redirect(&format!("/proposals/{id}#study"))),
+        Err(AppError::Validation(errors)) => {
+            let lang = page_lang(&req, Some(&principal));
+            let messages: BTreeMap<String, String> = errors
+                .iter()
+                .map(|e| (e.field.clone(), translate(lang, &format!("err.{}", e.code))))
+                .collect();
+            let values: BTreeMap<String, String> = pairs
+                .into_iter()
+                .filter(|(k, _)| k != "csrf_token")
+                .collect();
+            crate::http::web::proposals::render_show(
+                &req,
+                &state,
+                &principal,
+                &id,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                json!({"study_errors": messages, "study_form": values, "study_form_name": form_name}),
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+fn field<'a>(pairs: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+type AnyForm = CsrfForm<crate::http::web::proposals::AnyForm>;
+
+pub async fn save_gates(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    form: AnyForm,
+) -> Result<HttpResponse, WebError> {
+    let pairs = form.pairs;
+    let input = GatesInput {
+        contract_signed_on: date(field(&pairs, "contract_signed_on")),
+        ethics_committee: text(field(&pairs, "ethics_committee")),
+        ethics_approved_on: date(field(&pairs, "ethics_approved_on")),
+        ethics_approval_number: text(field(&pairs, "ethics_approval_number")),
+        registry: text(field(&pairs, "registry")),
+        registry_id: text(field(&pairs, "registry_id")),
+    };
+    handle(
+        req,
+        state,
+        user.0,
+        path.into_inner(),
+        "gates",
+        pairs,
+        move |conn, p, id| workflow::save_gates(conn, p, id, &input),
+    )
+    .await
+}
+
+pub async fn add_milestone(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    form: AnyForm,
+) -> Result<HttpResponse, WebError> {
+    let pairs = form.pairs;
+    let input = MilestoneInput {
+        kind: field(&pairs, "kind").unwrap_or_default().to_string(),
+        title: field(&pairs, "title").unwrap_or_default().to_string(),
+        due_on: date(field(&pairs, "due_on")),
+        owner_role: field(&pairs, "owner_role").unwrap_or_default().to_string(),
+        note: field(&pairs, "note").unwrap_or_default().to_string(),
+    };
+    handle(
+        req,
+        state,
+        user.0,
+        path.into_inner(),
+        "milestone",
+        pairs,
+        move |conn, p, id| workflow::add_milestone(conn, p, id, &input),
+    )
+    .await
+}
+
+pub async fn complete_milestone(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<(String, String)>,
+    form: AnyForm,
+) -> Result<HttpResponse, WebError> {
+    let (id, milestone_id) = path.into_inner();
+    let mut pairs = form.pairs;
+    pairs.push(("milestone_id".into(), milestone_id.clone()));
+    let completed = date(field(&pairs, "completed_on"));
+    handle(
+        req,
+        state,
+        user.0,
+        id,
+        "complete",
+        pairs,
+        move |conn, p, id| {
+            let Some(done) = completed else {
+                return Err(AppError::validation_one(
+                    "completed_on",
+                    "required",
+                    "is required",
+                ));
+            };
+            let current = store::find_milestone(conn, &milestone_id)?;
+            workflow::update_milestone(
+                conn,
+                p,
+                id,
+                &milestone_id,
+                current.version,
+                workflow::MilestoneChange {
+                    completed_on: Some(Some(done)),
+                    ..Default::default()
+                },
+            )
+        },
+    )
+    .await
+}
+
+pub async fn add_enrollment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    form: AnyForm,
+) -> Result<HttpResponse, WebError> {
+    let pairs = form.pairs;
+    let as_of = date(field(&pairs, "as_of"));
+    let count = field(&pairs, "count").and_then(|c| c.trim().parse::<i64>().ok());
+    handle(
+        req,
+        state,
+        user.0,
+        path.into_inner(),
+        "enrollment",
+        pairs,
+        move |conn, p, id| workflow::add_enrollment(conn, p, id, as_of, count),
+    )
+    .await
+}
+
+pub async fn add_publication(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    form: AnyForm,
+) -> Result<HttpResponse, WebError> {
+    let pairs = form.pairs;
+    let f = |name: &str| field(&pairs, name).unwrap_or_default().to_string();
+    let input = PublicationInput {
+        kind: f("kind"),
+        title: f("title"),
+        venue: f("venue"),
+        status: f("status"),
+        submitted_on: date(field(&pairs, "submitted_on")),
+        accepted_on: date(field(&pairs, "accepted_on")),
+        published_on: date(field(&pairs, "published_on")),
+        doi: text(field(&pairs, "doi")),
+        pmid: text(field(&pairs, "pmid")),
+        congress_name: text(field(&pairs, "congress_name")),
+        city: text(field(&pairs, "city")),
+        presented_on: date(field(&pairs, "presented_on")),
+    };
+    handle(
+        req,
+        state,
+        user.0,
+        path.into_inner(),
+        "publication",
+        pairs,
+        move |conn, p, id| workflow::add_publication(conn, p, id, &input),
+    )
+    .await
+}
+
+pub async fn add_payment(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    form: AnyForm,
+) -> Result<HttpResponse, WebError> {
+    let pairs = form.pairs;
+    let amount =
+        field(&pairs, "amount").and_then(|a| a.replace([',', ' '], "").parse::<i64>().ok());
+    let currency = field(&pairs, "currency").unwrap_or("JPY").to_string();
+    let milestone = text(field(&pairs, "milestone_id"));
+    handle(
+        req,
+        state,
+        user.0,
+        path.into_inner(),
+        "payment",
+        pairs,
+        move |conn, p, id| {
+            workflow::schedule_payment(conn, p, id, amount, &currency, milestone.as_deref())
+        },
+    )
+    .await
+}
+
+pub async fn mark_paid(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<(String, String)>,
+    form: AnyForm,
+) -> Result<HttpResponse, WebError> {
+    let (id, payment_id) = path.into_inner();
+    let mut pairs = form.pairs;
+    pairs.push(("payment_id".into(), payment_id.clone()));
+    let paid_on = date(field(&pairs, "paid_on"));
+    handle(req, state, user.0, id, "paid", pairs, move |conn, p, id| {
+        workflow::mark_paid(conn, p, id, &payment_id, paid_on)
+    })
+    .await
+}
+
+pub async fn show_overdue(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    let lang = page_lang(&req, Some(&principal));
+    let p = principal.clone();
+    let today = db::now().date();
+    let rows = db::run(&state.pool, move |conn| workflow::overdue(conn, &p, today)).await?;
+    let items: Vec<Value> = rows
+        .into_iter()
+        .map(|(m, title, reference, days)| {
+            json!({
+                "proposal_id": m.proposal_id, "reference": reference, "title": title,
+                "milestone": if m.kind == "custom" && !m.title.is_empty() { m.title.clone() } else { translate(lang, &format!("milestone.{}", m.kind)) },
+                "due_on": m.due_on.map(|d| d.to_string()), "days_overdue": days, "owner_role": m.owner_role,
+            })
+        })
+        .collect();
+    render_page(
+        &req,
+        &state,
+        Some(&principal),
+        StatusCode::OK,
+        "web/overdue.html",
+        json!({"items": items}),
+    )
+}
+
+pub async fn show_calendar(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+) -> Result<HttpResponse, WebError> {
+    render_page(
+        &req,
+        &state,
+        Some(&user.0),
+        StatusCode::OK,
+        "web/calendar.html",
+        json!({"url": null, "reset": false}),
+    )
+}
+
+#[derive(Debug, Deserialize)]
+pub struct EmptyForm {}
+
+pub async fn reset_calendar(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    _form: CsrfForm<EmptyForm>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    let key = state.key.clone();
+    let p = principal.clone();
+    let token = db::run_tx(&state.pool, move |conn| {
+        workflow::reset_calendar(conn, &key, &p)
+    })
+    .await?;
+    let url = format!("{}/ical/{token}.ics", state.settings.base_url);
+    render_page(
+        &req,
+        &state,
+        Some(&principal),
+        StatusCode::OK,
+        "web/calendar.html",
+        json!({"url": url, "reset": true}),
+    )
+}
