@@ -35,6 +35,8 @@ pub struct Settings {
     pub outbox_max_attempts: i32,
     /// How often each worker runs the milestone reminder job.
     pub reminder_interval: Duration,
+    /// Requests per minute allowed for one bearer token or API key (429 beyond).
+    pub api_rate_per_minute: u32,
 }
 
 impl Default for Settings {
@@ -64,6 +66,7 @@ impl Default for Settings {
             outbox_retry_max: Duration::from_secs(3600),
             outbox_max_attempts: 12,
             reminder_interval: Duration::from_secs(3600),
+            api_rate_per_minute: 600,
         }
     }
 }
@@ -156,6 +159,11 @@ impl Settings {
                 &get,
                 "LIAISON_REMINDER_INTERVAL_MINUTES",
                 defaults.reminder_interval,
+            )?,
+            api_rate_per_minute: number(
+                &get,
+                "LIAISON_API_RATE_PER_MINUTE",
+                defaults.api_rate_per_minute,
             )?,
         })
     }

@@ -103,6 +103,7 @@ impl Application {
                 settings.signin_max_failures.saturating_mul(10),
                 settings.signin_window,
             ),
+            api_limiter: crate::auth::rate_limit::RequestLimiter::new(settings.api_rate_per_minute),
             metrics: Metrics::default(),
             settings,
         });

@@ -15,5 +15,7 @@ pub struct AppState {
     /// Failed sign-ins per client address: ten times looser, since many users share a
     /// hospital's NAT address.
     pub ip_limiter: FailureLimiter,
+    /// Requests per bearer credential and minute.
+    pub api_limiter: crate::auth::rate_limit::RequestLimiter,
     pub metrics: Metrics,
 }

@@ -81,7 +81,12 @@ impl FromRequest for Principal {
                 Ok(credentials::authenticate_token(conn, &key, &token)?)
             })
             .await?;
-            let (_, user) = found.ok_or(AppError::Unauthenticated)?;
+            let (token, user) = found.ok_or(AppError::Unauthenticated)?;
+            if let Some(retry_after_secs) =
+                state.api_limiter.hit(&token.id, std::time::Instant::now())
+            {
+                return Err(AppError::TooManyRequests { retry_after_secs });
+            }
             Ok(Principal::from_user(&user))
         })
     }

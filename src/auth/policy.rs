@@ -47,6 +47,8 @@ pub struct ProposalFacts<'a> {
     /// The caller is assigned to review but has not declared (or declared a conflict): they
     /// know the proposal exists, yet may not see it.
     pub uncleared_reviewer: bool,
+    /// The caller's CRO organisation is assigned to this study.
+    pub assigned_cro: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -65,7 +67,8 @@ pub fn proposal(principal: &Principal, action: ProposalAction, facts: &ProposalF
             Role::Chair => facts.status != Status::Draft,
             Role::Msl => facts.assigned_msl,
             Role::Reviewer => facts.cleared_reviewer,
-            Role::Investigator | Role::Cro => false,
+            Role::Cro => facts.assigned_cro,
+            Role::Investigator => false,
         };
     if !visible {
         return if facts.uncleared_reviewer {
@@ -129,6 +132,7 @@ mod tests {
             assigned_msl: false,
             cleared_reviewer: false,
             uncleared_reviewer: false,
+            assigned_cro: false,
         }
     }
 

@@ -67,3 +67,54 @@ mod tests {
         assert_eq!(limiter.check("a", start + Duration::from_secs(61)), None);
     }
 }
+
+/// Requests per key in fixed one-minute windows (API keys and personal tokens).
+#[derive(Debug)]
+pub struct RequestLimiter {
+    per_minute: u32,
+    windows: Mutex<HashMap<String, (Instant, u32)>>,
+}
+
+impl RequestLimiter {
+    pub fn new(per_minute: u32) -> Self {
+        RequestLimiter {
+            per_minute,
+            windows: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Counts one request; `Some(seconds to wait)` when the key is over its limit.
+    pub fn hit(&self, key: &str, now: Instant) -> Option<u64> {
+        let mut map = self.windows.lock().unwrap_or_else(|p| p.into_inner());
+        if map.len() > 100_000 {
+            map.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+        }
+        let entry = map.entry(key.to_string()).or_insert((now, 0));
+        if now.duration_since(entry.0) >= Duration::from_secs(60) {
+            *entry = (now, 0);
+        }
+        entry.1 += 1;
+        if entry.1 > self.per_minute {
+            let wait = Duration::from_secs(60).saturating_sub(now.duration_since(entry.0));
+            Some(wait.as_secs().max(1))
+        } else {
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod request_tests {
+    use super::*;
+
+    #[test]
+    fn a_key_over_its_per_minute_budget_waits_for_the_next_window() {
+        let limiter = RequestLimiter::new(2);
+        let start = Instant::now();
+        assert_eq!(limiter.hit("k", start), None);
+        assert_eq!(limiter.hit("k", start), None);
+        assert!(limiter.hit("k", start).is_some());
+        assert_eq!(limiter.hit("other", start), None);
+        assert_eq!(limiter.hit("k", start + Duration::from_secs(61)), None);
+    }
+}

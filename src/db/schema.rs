@@ -13,6 +13,7 @@ diesel::table! {
         name -> Text,
         kind -> Text,
         created_at -> Timestamp,
+        service_user_id -> Nullable<Text>,
     }
 }
 
@@ -182,6 +183,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     publications,
     payments,
     calendar_tokens,
+    cro_assignments,
+    webhooks,
 );
 
 diesel::table! {
@@ -411,3 +414,30 @@ diesel::joinable!(enrollment_updates -> proposals (proposal_id));
 diesel::joinable!(publications -> proposals (proposal_id));
 diesel::joinable!(payments -> proposals (proposal_id));
 diesel::joinable!(payments -> milestones (milestone_id));
+
+diesel::table! {
+    cro_assignments (id) {
+        id -> Text,
+        proposal_id -> Text,
+        organization_id -> Text,
+        cro_role -> Text,
+        assigned_by -> Text,
+        assigned_at -> Timestamp,
+        unassigned_at -> Nullable<Timestamp>,
+    }
+}
+
+diesel::table! {
+    webhooks (id) {
+        id -> Text,
+        organization_id -> Text,
+        url -> Text,
+        secret -> Text,
+        active -> Bool,
+        created_at -> Timestamp,
+    }
+}
+
+diesel::joinable!(cro_assignments -> proposals (proposal_id));
+diesel::joinable!(cro_assignments -> organizations (organization_id));
+diesel::joinable!(webhooks -> organizations (organization_id));

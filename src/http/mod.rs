@@ -98,6 +98,23 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
         "/api/v1/me/calendar" => { POST: api::study::reset_calendar },
         "/api/v1/overdue" => { GET: api::study::list_overdue },
         "/ical/{token}" => { GET: api::study::calendar_feed },
+        "/api/v1/organizations" => {
+            GET: api::cro::list_organizations,
+            POST: api::cro::create_organization,
+        },
+        "/api/v1/organizations/{id}/api-keys" => {
+            GET: api::cro::list_api_keys,
+            POST: api::cro::create_api_key,
+        },
+        "/api/v1/organizations/{id}/api-keys/{key_id}" => { DELETE: api::cro::revoke_api_key },
+        "/api/v1/organizations/{id}/webhooks" => {
+            GET: api::cro::list_webhooks,
+            POST: api::cro::register_webhook,
+        },
+        "/api/v1/organizations/{id}/webhooks/{webhook_id}/ping" => { POST: api::cro::ping_webhook },
+        "/api/v1/organizations/{id}/webhooks/{webhook_id}/deliveries" => { GET: api::cro::list_deliveries },
+        "/api/v1/proposals/{id}/cro" => { GET: api::cro::list_cro, POST: api::cro::assign_cro },
+        "/api/v1/proposals/{id}/cro/{organization_id}" => { DELETE: api::cro::unassign_cro },
         "/api/v1/committees" => {
             GET: api::review::list_committees,
             POST: api::review::create_committee,

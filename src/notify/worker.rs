@@ -105,6 +105,7 @@ pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
 pub struct Worker {
     pool: Pool,
     mailer: Mailer,
+    http: reqwest::Client,
     config: WorkerConfig,
     id: String,
 }
@@ -120,6 +121,12 @@ impl Worker {
         Worker {
             pool,
             mailer,
+            // Webhook receivers get 10 s; redirects are not followed (the URL is registered).
+            http: reqwest::Client::builder()
+                .timeout(Duration::from_secs(10))
+                .redirect(reqwest::redirect::Policy::none())
+                .build()
+                .unwrap_or_default(),
             config,
             id: format!("worker-{}", uuid::Uuid::new_v4()),
         }
@@ -209,7 +216,48 @@ impl Worker {
         Ok(Some((format!("{reference}.pdf"), bytes)))
     }
 
+    /// POSTs a webhook event, signed with the endpoint's secret (see `workflows::cro::signature`).
+    async fn deliver_webhook(&self, row: &OutboxRow) -> Outcome {
+        let hook_id = row.recipient.clone();
+        let hook = match db::run(&self.pool, move |conn| {
+            Ok(crate::store::cro::find_webhook(conn, &hook_id)?)
+        })
+        .await
+        {
+            Ok(hook) if hook.active => hook,
+            Ok(_) | Err(AppError::NotFound) => {
+                return Outcome::Dead("the webhook was removed or deactivated".into());
+            }
+            Err(error) => return Outcome::Retry(format!("{error:#}")),
+        };
+        let timestamp = chrono::Utc::now().timestamp();
+        let signature = crate::workflows::cro::signature(&hook.secret, timestamp, &row.data);
+        let sent = self
+            .http
+            .post(&hook.url)
+            .header("Content-Type", "application/json")
+            .header("Liaison-Signature", signature)
+            .header("Liaison-Event", &row.event)
+            .header("Liaison-Delivery", &row.id)
+            .body(row.data.clone())
+            .send()
+            .await;
+        let error = match sent {
+            Ok(response) if response.status().is_success() => return Outcome::Sent,
+            Ok(response) => format!("HTTP {}", response.status()),
+            Err(error) => error.to_string(),
+        };
+        if row.attempts >= self.config.max_attempts {
+            Outcome::Dead(error)
+        } else {
+            Outcome::Retry(error)
+        }
+    }
+
     async fn deliver(&self, row: &OutboxRow) -> Outcome {
+        if row.channel == "webhook" {
+            return self.deliver_webhook(row).await;
+        }
         let attachment = match self.attachment(row).await {
             Ok(attachment) => attachment,
             Err(error) => return Outcome::Retry(error),

@@ -3,6 +3,7 @@
 
 pub mod audit;
 pub mod credentials;
+pub mod cro;
 pub mod idempotency;
 pub mod msl;
 pub mod outbox;

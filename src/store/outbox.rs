@@ -249,3 +249,19 @@ pub fn count_by_status(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)
         .select((outbox::status, diesel::dsl::count_star()))
         .load(conn)
 }
+
+/// Messages to one recipient on one channel, newest first (a webhook's delivery log).
+pub fn for_recipient(
+    conn: &mut DbConnection,
+    channel: &str,
+    recipient: &str,
+    limit: i64,
+) -> QueryResult<Vec<OutboxRow>> {
+    outbox::table
+        .filter(outbox::channel.eq(channel))
+        .filter(outbox::recipient.eq(recipient))
+        .order(outbox::id.desc())
+        .limit(limit)
+        .select(OutboxRow::as_select())
+        .load(conn)
+}

@@ -5,7 +5,8 @@ use diesel::prelude::*;
 use diesel::sql_types::Integer;
 
 use crate::db::schema::{
-    msl_assignments, proposal_events, proposal_rounds, proposals, review_assignments, users,
+    cro_assignments, msl_assignments, proposal_events, proposal_rounds, proposals,
+    review_assignments, users,
 };
 use crate::db::{self, DbConnection};
 
@@ -153,6 +154,8 @@ pub enum ListScope {
     Msl(String),
     /// A reviewer: proposals of the current round they were cleared (no conflict) to review.
     Reviewer(String),
+    /// A partner CRO: studies assigned to its organisation.
+    Cro(String),
     Nothing,
 }
 
@@ -194,6 +197,14 @@ pub fn list(
                     .ne("draft")
                     .or(proposals::advice_requested_at.is_not_null()),
             ),
+        ListScope::Cro(org) => query.filter(
+            proposals::id.eq_any(
+                cro_assignments::table
+                    .filter(cro_assignments::organization_id.eq(org.clone()))
+                    .filter(cro_assignments::unassigned_at.is_null())
+                    .select(cro_assignments::proposal_id),
+            ),
+        ),
         ListScope::Reviewer(reviewer_id) => query.filter(
             proposals::id.eq_any(
                 review_assignments::table

@@ -56,6 +56,7 @@ pub fn facts<'a>(
         assigned_msl: false,
         cleared_reviewer: false,
         uncleared_reviewer: false,
+        assigned_cro: false,
     };
     match principal.role {
         // An assigned MSL sees a draft only when the investigator asked for advice on it.
@@ -69,6 +70,11 @@ pub fn facts<'a>(
             {
                 facts.cleared_reviewer = assignment.coi_status == "none";
                 facts.uncleared_reviewer = assignment.coi_status != "none";
+            }
+        }
+        Role::Cro => {
+            if let Some(org) = &principal.organization_id {
+                facts.assigned_cro = crate::store::cro::is_assigned(conn, &row.id, org)?;
             }
         }
         _ => {}
@@ -113,7 +119,10 @@ pub fn list_scope(principal: &Principal) -> ListScope {
         Role::Chair => ListScope::Submitted,
         Role::Msl => ListScope::Msl(principal.user_id.clone()),
         Role::Reviewer => ListScope::Reviewer(principal.user_id.clone()),
-        Role::Cro => ListScope::Nothing,
+        Role::Cro => match &principal.organization_id {
+            Some(org) => ListScope::Cro(org.clone()),
+            None => ListScope::Nothing,
+        },
     }
 }
 
@@ -435,6 +444,18 @@ pub fn transition_with(
     if action == Action::Activate {
         crate::workflows::study::notify_activated(conn, &current)?;
     }
+    crate::workflows::cro::publish(
+        conn,
+        id,
+        "proposal.status_changed",
+        json!({
+            "proposal_id": id,
+            "reference": current.row.reference.clone().or(reference.clone()),
+            "from": current.status.as_str(),
+            "to": next.as_str(),
+            "action": action.as_str(),
+        }),
+    )?;
     let mut after = json!({"status": next.as_str(), "round": round});
     if let Some(reference) = &reference {
         after["reference"] = json!(reference);

@@ -40,7 +40,9 @@ fn load_study(
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
     if manage {
         let is_owner = principal.user_id == loaded.row.owner_id;
-        if !(is_owner || principal.role == Role::Admin) {
+        // An assigned CRO sees the study only through `load`, so reaching here means assigned.
+        let is_cro = principal.role == Role::Cro;
+        if !(is_owner || principal.role == Role::Admin || is_cro) {
             return Err(AppError::Forbidden(
                 "study records are kept by the investigator and admins".into(),
             ));
@@ -274,6 +276,12 @@ pub fn add_milestone(
             "milestone_id": row.id, "kind": row.kind, "title": row.title, "due_on": row.due_on, "owner_role": row.owner_role,
         })),
     )?;
+    crate::workflows::cro::publish(
+        conn,
+        proposal_id,
+        "milestone.created",
+        milestone_event(&row),
+    )?;
     Ok(row)
 }
 
@@ -324,6 +332,12 @@ pub fn update_milestone(
         return Err(AppError::PreconditionFailed);
     }
     let after = store::find_milestone(conn, milestone_id)?;
+    crate::workflows::cro::publish(
+        conn,
+        proposal_id,
+        "milestone.updated",
+        milestone_event(&after),
+    )?;
     audit::append(
         conn,
         Entry::new(&principal.actor(), "milestone.update", "proposal", proposal_id)
@@ -340,6 +354,13 @@ pub fn milestones(
 ) -> AppResult<Vec<MilestoneRow>> {
     load_study(conn, principal, proposal_id, false)?;
     Ok(store::milestones_of(conn, proposal_id)?)
+}
+
+fn milestone_event(m: &MilestoneRow) -> serde_json::Value {
+    json!({
+        "proposal_id": m.proposal_id, "milestone_id": m.id, "kind": m.kind, "title": m.title,
+        "due_on": m.due_on, "completed_on": m.completed_on,
+    })
 }
 
 // ---------------------------------------------------------------- enrollment
@@ -423,6 +444,11 @@ pub fn add_publication(
     input: &PublicationInput,
 ) -> AppResult<PublicationRow> {
     load_study(conn, principal, proposal_id, true)?;
+    if principal.role == Role::Cro {
+        return Err(AppError::Forbidden(
+            "publications are kept by the investigator".into(),
+        ));
+    }
     let mut errors = Vec::new();
     if !PUBLICATION_KINDS.contains(&input.kind.as_str()) {
         errors.push(FieldError::new(

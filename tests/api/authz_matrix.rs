@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, hidden_value, spawn_app_with};
 
 /// Callers, in column order.
-const CALLERS: [&str; 8] = [
+const CALLERS: [&str; 9] = [
     "anonymous",
     "owner",
     "other_investigator",
@@ -20,6 +20,7 @@ const CALLERS: [&str; 8] = [
     "chair",
     "cro",
     "admin",
+    "cro_b",
 ];
 
 enum Body {
@@ -32,7 +33,7 @@ struct Row {
     method: &'static str,
     path: &'static str,
     body: Body,
-    expect: [u16; 8],
+    expect: [u16; 9],
 }
 
 static COUNTER: AtomicUsize = AtomicUsize::new(0);
@@ -56,37 +57,37 @@ fn rows() -> Vec<Row> {
             method: "GET",
             path: "/healthz",
             body: None,
-            expect: [200; 8],
+            expect: [200; 9],
         },
         Row {
             method: "GET",
             path: "/readyz",
             body: None,
-            expect: [200; 8],
+            expect: [200; 9],
         },
         Row {
             method: "GET",
             path: "/metrics",
             body: None,
-            expect: [200; 8],
+            expect: [200; 9],
         },
         Row {
             method: "GET",
             path: "/openapi.json",
             body: None,
-            expect: [200; 8],
+            expect: [200; 9],
         },
         Row {
             method: "GET",
             path: "/api/v1/me",
             body: None,
-            expect: [401, 200, 200, 200, 200, 200, 200, 200],
+            expect: [401, 200, 200, 200, 200, 200, 200, 200, 200],
         },
         Row {
             method: "GET",
             path: "/api/v1/users",
             body: None,
-            expect: [401, 403, 403, 403, 403, 403, 403, 200],
+            expect: [401, 403, 403, 403, 403, 403, 403, 200, 403],
         },
         Row {
             method: "POST",
@@ -94,87 +95,87 @@ fn rows() -> Vec<Row> {
             body: Json(
                 |_| json!({"email": format!("new{}@example.org", unique()), "display_name": "新任", "role": "reviewer"}),
             ),
-            expect: [401, 403, 403, 403, 403, 403, 403, 201],
+            expect: [401, 403, 403, 403, 403, 403, 403, 201, 403],
         },
         // {id} is the MSL's account: visible to itself and admins only.
         Row {
             method: "GET",
             path: "/api/v1/users/{id}",
             body: None,
-            expect: [401, 404, 404, 200, 404, 404, 404, 200],
+            expect: [401, 404, 404, 200, 404, 404, 404, 200, 404],
         },
         Row {
             method: "PATCH",
             path: "/api/v1/users/{id}",
             body: Json(|_| json!({"lang": "en"})),
-            expect: [401, 403, 403, 403, 403, 403, 403, 428],
+            expect: [401, 403, 403, 403, 403, 403, 403, 428, 403],
         },
         Row {
             method: "GET",
             path: "/api/v1/proposals",
             body: None,
-            expect: [401, 200, 200, 200, 200, 200, 200, 200],
+            expect: [401, 200, 200, 200, 200, 200, 200, 200, 200],
         },
         Row {
             method: "POST",
             path: "/api/v1/proposals",
             body: Json(|_| json!({"title": "試験"})),
-            expect: [401, 201, 201, 403, 403, 403, 403, 403],
+            expect: [401, 201, 201, 403, 403, 403, 403, 403, 403],
         },
         // {id} is the owner's draft.
         Row {
             method: "GET",
             path: "/api/v1/proposals/{id}",
             body: None,
-            expect: [401, 200, 404, 404, 404, 404, 404, 200],
+            expect: [401, 200, 404, 404, 404, 404, 404, 200, 404],
         },
         Row {
             method: "PATCH",
             path: "/api/v1/proposals/{id}",
             body: Json(|_| json!({"title": "変更"})),
-            expect: [401, 428, 404, 404, 404, 404, 404, 403],
+            expect: [401, 428, 404, 404, 404, 404, 404, 403, 404],
         },
         Row {
             method: "POST",
             path: "/api/v1/proposals/{id}/transitions",
             body: Json(|_| json!({"action": "submit"})),
-            expect: [401, 422, 404, 404, 404, 404, 404, 403],
+            expect: [401, 422, 404, 404, 404, 404, 404, 403, 404],
         },
         Row {
             method: "GET",
             path: "/api/v1/proposals/{id}/rounds",
             body: None,
-            expect: [401, 200, 404, 404, 404, 404, 404, 200],
+            expect: [401, 200, 404, 404, 404, 404, 404, 200, 404],
         },
         Row {
             method: "GET",
             path: "/api/v1/proposals/{id}/diff",
             body: None,
-            expect: [401, 422, 404, 404, 404, 404, 404, 422],
+            expect: [401, 422, 404, 404, 404, 404, 404, 422, 404],
         },
         Row {
             method: "GET",
             path: "/api/v1/proposals/{id}/audit",
             body: None,
-            expect: [401, 200, 404, 404, 404, 404, 404, 200],
+            expect: [401, 200, 404, 404, 404, 404, 404, 200, 404],
         },
         Row {
             method: "GET",
             path: "/static/app.css",
             body: None,
-            expect: [200; 8],
+            expect: [200; 9],
         },
         Row {
             method: "GET",
             path: "/",
             body: None,
-            expect: [303, 200, 200, 200, 200, 200, 200, 200],
+            expect: [303, 200, 200, 200, 200, 200, 200, 200, 200],
         },
         Row {
             method: "GET",
             path: "/signin",
             body: None,
-            expect: [200; 8],
+            expect: [200; 9],
         },
         Row {
             method: "POST",
@@ -183,74 +184,74 @@ fn rows() -> Vec<Row> {
                 let email = format!("nobody{caller}@example.org");
                 form(&[("email", &email), ("password", "wrong-password")])
             }),
-            expect: [401; 8],
+            expect: [401; 9],
         },
         Row {
             method: "GET",
             path: "/signin/link",
             body: None,
-            expect: [200; 8],
+            expect: [200; 9],
         },
         Row {
             method: "POST",
             path: "/signin/link",
             body: Form(|_| form(&[("token", "bogus")])),
-            expect: [400; 8],
+            expect: [400; 9],
         },
         Row {
             method: "POST",
             path: "/signout",
             body: Form(|_| form(&[])),
-            expect: [303; 8],
+            expect: [303; 9],
         },
         Row {
             method: "POST",
             path: "/lang",
             body: Form(|_| form(&[("lang", "en"), ("next", "/")])),
-            expect: [303; 8],
+            expect: [303; 9],
         },
         Row {
             method: "GET",
             path: "/proposals/new",
             body: None,
-            expect: [303, 200, 200, 403, 403, 403, 403, 403],
+            expect: [303, 200, 200, 403, 403, 403, 403, 403, 403],
         },
         Row {
             method: "POST",
             path: "/proposals",
             body: Form(|_| form(&[("title", "下書き"), ("intent", "save")])),
-            expect: [303, 303, 303, 403, 403, 403, 403, 403],
+            expect: [303, 303, 303, 403, 403, 403, 403, 403, 403],
         },
         Row {
             method: "GET",
             path: "/proposals/{id}",
             body: None,
-            expect: [303, 200, 404, 404, 404, 404, 404, 200],
+            expect: [303, 200, 404, 404, 404, 404, 404, 200, 404],
         },
         Row {
             method: "GET",
             path: "/proposals/{id}/edit",
             body: None,
-            expect: [303, 200, 404, 404, 404, 404, 404, 403],
+            expect: [303, 200, 404, 404, 404, 404, 404, 403, 404],
         },
         Row {
             method: "POST",
             path: "/proposals/{id}/edit",
             body: Form(|_| form(&[("title", "編集"), ("intent", "save")])),
             // The owner's form lacks the hidden version: 428, never a blind overwrite.
-            expect: [303, 428, 404, 404, 404, 404, 404, 403],
+            expect: [303, 428, 404, 404, 404, 404, 404, 403, 404],
         },
         Row {
             method: "POST",
             path: "/proposals/{id}/transitions",
             body: Form(|_| form(&[("action", "activate")])),
-            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+            expect: [303, 409, 404, 404, 404, 404, 404, 409, 404],
         },
         Row {
             method: "GET",
             path: "/admin/users",
             body: None,
-            expect: [303, 403, 403, 403, 403, 403, 403, 200],
+            expect: [303, 403, 403, 403, 403, 403, 403, 200, 403],
         },
         Row {
             method: "POST",
@@ -264,200 +265,231 @@ fn rows() -> Vec<Row> {
                     ("lang", "ja"),
                 ])
             }),
-            expect: [303, 403, 403, 403, 403, 403, 403, 303],
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
         },
         Row {
             method: "POST",
             path: "/admin/users/{id}",
             body: Form(|_| form(&[("role", "msl"), ("active", "true")])),
-            expect: [303, 403, 403, 403, 403, 403, 403, 303],
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
         },
         // Added with notifications.
-        Row { method: "GET", path: "/api/v1/outbox", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 200] },
+        Row { method: "GET", path: "/api/v1/outbox", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 200, 403] },
         // {id} is a pending message.
         Row {
             method: "POST", path: "/api/v1/outbox/{id}/requeue", body: Json(|_| json!({})),
-            expect: [401, 403, 403, 403, 403, 403, 403, 200],
+            expect: [401, 403, 403, 403, 403, 403, 403, 200, 403],
         },
         Row {
             method: "POST", path: "/signin/email", body: Form(|_| form(&[("email", "nobody@example.org")])),
-            expect: [200; 8],
+            expect: [200; 9],
         },
-        Row { method: "GET", path: "/register", body: None, expect: [200; 8] },
+        Row { method: "GET", path: "/register", body: None, expect: [200; 9] },
         Row {
             method: "POST", path: "/register",
             body: Form(|_| {
                 let email = format!("reg{}@example.org", unique());
                 form(&[("display_name", "新規"), ("email", &email), ("lang", "ja")])
             }),
-            expect: [200; 8],
+            expect: [200; 9],
         },
-        Row { method: "GET", path: "/admin/outbox", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200] },
+        Row { method: "GET", path: "/admin/outbox", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200, 403] },
         Row {
             method: "POST", path: "/admin/outbox/{id}/requeue", body: Form(|_| form(&[])),
-            expect: [303, 403, 403, 403, 403, 403, 403, 303],
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
         },
         // Added with the review committee. {id} is the owner's draft (or the fixture committee).
-        Row { method: "GET", path: "/api/v1/proposals/{id}/reviewers", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/reviewers", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/reviewers", body: Json(|_| json!({"reviewer_id": "nobody"})),
-            expect: [401, 403, 404, 404, 404, 404, 404, 409],
+            expect: [401, 403, 404, 404, 404, 404, 404, 409, 404],
         },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/coi", body: None, expect: [401, 404, 404, 404, 404, 404, 404, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/coi", body: None, expect: [401, 404, 404, 404, 404, 404, 404, 404, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/coi", body: Json(|_| json!({"conflict": "none"})),
-            expect: [401, 404, 404, 404, 404, 404, 404, 404],
+            expect: [401, 404, 404, 404, 404, 404, 404, 404, 404],
         },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/reviews", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200] },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/reviews/mine", body: None, expect: [401, 404, 404, 404, 404, 404, 404, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/reviews", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/reviews/mine", body: None, expect: [401, 404, 404, 404, 404, 404, 404, 404, 404] },
         Row {
             method: "PUT", path: "/api/v1/proposals/{id}/reviews/mine", body: Json(|_| json!({"scores": {}})),
-            expect: [401, 404, 404, 404, 404, 404, 404, 404],
+            expect: [401, 404, 404, 404, 404, 404, 404, 404, 404],
         },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/decision", body: None, expect: [401, 404, 404, 404, 404, 404, 404, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/decision", body: None, expect: [401, 404, 404, 404, 404, 404, 404, 404, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/decision", body: Json(|_| json!({"outcome": "reject", "rationale": "x"})),
-            expect: [401, 409, 404, 404, 404, 404, 404, 409],
+            expect: [401, 409, 404, 404, 404, 404, 404, 409, 404],
         },
-        Row { method: "GET", path: "/api/v1/committees", body: None, expect: [401, 403, 403, 403, 403, 200, 403, 200] },
+        Row { method: "GET", path: "/api/v1/committees", body: None, expect: [401, 403, 403, 403, 403, 200, 403, 200, 403] },
         Row {
             method: "POST", path: "/api/v1/committees",
             body: Json(|_| json!({"name": format!("委員会{}", unique()), "members": []})),
-            expect: [401, 403, 403, 403, 403, 403, 403, 201],
+            expect: [401, 403, 403, 403, 403, 403, 403, 201, 403],
         },
-        Row { method: "GET", path: "/api/v1/committees/{id}", body: None, expect: [401, 403, 403, 403, 403, 200, 403, 200] },
+        Row { method: "GET", path: "/api/v1/committees/{id}", body: None, expect: [401, 403, 403, 403, 403, 200, 403, 200, 403] },
         Row {
             method: "PATCH", path: "/api/v1/committees/{id}", body: Json(|_| json!({"quorum": 2})),
-            expect: [401, 403, 403, 403, 403, 403, 403, 428],
+            expect: [401, 403, 403, 403, 403, 403, 403, 428, 403],
         },
-        Row { method: "GET", path: "/api/v1/ranking", body: None, expect: [401, 403, 403, 403, 403, 200, 403, 200] },
-        Row { method: "GET", path: "/proposals/{id}/review", body: None, expect: [303, 404, 404, 404, 404, 404, 404, 404] },
+        Row { method: "GET", path: "/api/v1/ranking", body: None, expect: [401, 403, 403, 403, 403, 200, 403, 200, 403] },
+        Row { method: "GET", path: "/proposals/{id}/review", body: None, expect: [303, 404, 404, 404, 404, 404, 404, 404, 404] },
         Row {
             method: "POST", path: "/proposals/{id}/review", body: Form(|_| form(&[("intent", "save"), ("version", "1")])),
-            expect: [303, 404, 404, 404, 404, 404, 404, 404],
+            expect: [303, 404, 404, 404, 404, 404, 404, 404, 404],
         },
         Row {
             method: "POST", path: "/proposals/{id}/coi", body: Form(|_| form(&[("conflict", "none")])),
-            expect: [303, 404, 404, 404, 404, 404, 404, 404],
+            expect: [303, 404, 404, 404, 404, 404, 404, 404, 404],
         },
-        Row { method: "GET", path: "/proposals/{id}/committee", body: None, expect: [303, 403, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/proposals/{id}/committee", body: None, expect: [303, 403, 404, 404, 404, 404, 404, 200, 404] },
         Row {
             method: "POST", path: "/proposals/{id}/reviewers", body: Form(|_| form(&[("reviewer_id", "nobody")])),
-            expect: [303, 403, 404, 404, 404, 404, 404, 409],
+            expect: [303, 403, 404, 404, 404, 404, 404, 409, 404],
         },
         Row {
             method: "POST", path: "/proposals/{id}/decision", body: Form(|_| form(&[("outcome", "reject"), ("rationale", "x")])),
-            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+            expect: [303, 409, 404, 404, 404, 404, 404, 409, 404],
         },
-        Row { method: "GET", path: "/ranking", body: None, expect: [303, 403, 403, 403, 403, 200, 403, 200] },
-        Row { method: "GET", path: "/admin/committees", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200] },
+        Row { method: "GET", path: "/ranking", body: None, expect: [303, 403, 403, 403, 403, 200, 403, 200, 403] },
+        Row { method: "GET", path: "/admin/committees", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200, 403] },
         Row {
             method: "POST", path: "/admin/committees",
             body: Form(|_| {
                 let name = format!("委員会W{}", unique());
                 form(&[("name", &name), ("quorum", "3"), ("members", "")])
             }),
-            expect: [303, 403, 403, 403, 403, 403, 403, 303],
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
         },
         // Added with MSL support. {id} is the owner's draft; the MSL is not assigned to it.
-        Row { method: "GET", path: "/api/v1/proposals/{id}/msls", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/msls", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/msls", body: Json(|_| json!({"msl_id": "{msl_id}"})),
-            expect: [401, 403, 404, 404, 404, 404, 404, 204],
+            expect: [401, 403, 404, 404, 404, 404, 404, 204, 404],
         },
-        Row { method: "DELETE", path: "/api/v1/proposals/{id}/msls/{msl_id}", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 204] },
-        Row { method: "POST", path: "/proposals/{id}/msls", body: Form(|_| form(&[("msl_id", "{msl_id}")])), expect: [303, 403, 404, 404, 404, 404, 404, 303] },
-        Row { method: "POST", path: "/proposals/{id}/msls/{msl_id}/remove", body: Form(|_| form(&[])), expect: [303, 403, 404, 404, 404, 404, 404, 303] },
-        Row { method: "POST", path: "/api/v1/proposals/{id}/advice-request", body: Json(|_| json!({})), expect: [401, 204, 404, 404, 404, 404, 404, 403] },
-        Row { method: "POST", path: "/proposals/{id}/advice-request", body: Form(|_| form(&[])), expect: [303, 303, 404, 404, 404, 404, 404, 403] },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/advice", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "DELETE", path: "/api/v1/proposals/{id}/msls/{msl_id}", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 204, 404] },
+        Row { method: "POST", path: "/proposals/{id}/msls", body: Form(|_| form(&[("msl_id", "{msl_id}")])), expect: [303, 403, 404, 404, 404, 404, 404, 303, 404] },
+        Row { method: "POST", path: "/proposals/{id}/msls/{msl_id}/remove", body: Form(|_| form(&[])), expect: [303, 403, 404, 404, 404, 404, 404, 303, 404] },
+        Row { method: "POST", path: "/api/v1/proposals/{id}/advice-request", body: Json(|_| json!({})), expect: [401, 204, 404, 404, 404, 404, 404, 403, 404] },
+        Row { method: "POST", path: "/proposals/{id}/advice-request", body: Form(|_| form(&[])), expect: [303, 303, 404, 404, 404, 404, 404, 403, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/advice", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/advice", body: Json(|_| json!({"body": "質問です"})),
-            expect: [401, 201, 404, 404, 404, 404, 404, 403],
+            expect: [401, 201, 404, 404, 404, 404, 404, 403, 404],
         },
-        Row { method: "POST", path: "/proposals/{id}/advice", body: Form(|_| form(&[("body", "質問です")])), expect: [303, 303, 404, 404, 404, 404, 404, 403] },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/interactions", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "POST", path: "/proposals/{id}/advice", body: Form(|_| form(&[("body", "質問です")])), expect: [303, 303, 404, 404, 404, 404, 404, 403, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/interactions", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/interactions",
             body: Json(|_| json!({"occurred_on": "2026-11-01", "channel": "call", "summary": "x"})),
-            expect: [401, 403, 404, 404, 404, 404, 404, 403],
+            expect: [401, 403, 404, 404, 404, 404, 404, 403, 404],
         },
         Row {
             method: "POST", path: "/proposals/{id}/interactions",
             body: Form(|_| form(&[("occurred_on", "2026-11-01"), ("channel", "call"), ("summary", "x")])),
-            expect: [303, 403, 404, 404, 404, 404, 404, 403],
+            expect: [303, 403, 404, 404, 404, 404, 404, 403, 404],
         },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/documents", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/documents", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
         // Authorised first; the JSON body is then no multipart upload (400).
-        Row { method: "POST", path: "/api/v1/proposals/{id}/documents", body: Json(|_| json!({})), expect: [401, 400, 404, 404, 404, 404, 404, 400] },
-        Row { method: "POST", path: "/proposals/{id}/documents", body: Form(|_| form(&[])), expect: [303, 400, 404, 404, 404, 404, 404, 400] },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/documents/{document_id}", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
-        Row { method: "GET", path: "/proposals/{id}/documents/{document_id}", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "POST", path: "/api/v1/proposals/{id}/documents", body: Json(|_| json!({})), expect: [401, 400, 404, 404, 404, 404, 404, 400, 404] },
+        Row { method: "POST", path: "/proposals/{id}/documents", body: Form(|_| form(&[])), expect: [303, 400, 404, 404, 404, 404, 404, 400, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/documents/{document_id}", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
+        Row { method: "GET", path: "/proposals/{id}/documents/{document_id}", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200, 404] },
         // Added with PDF reports.
-        Row { method: "GET", path: "/api/v1/proposals/{id}/summary.pdf", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/status-report.pdf", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
-        Row { method: "GET", path: "/proposals/{id}/summary.pdf", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200] },
-        Row { method: "GET", path: "/proposals/{id}/status-report.pdf", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/summary.pdf", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/status-report.pdf", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
+        Row { method: "GET", path: "/proposals/{id}/summary.pdf", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200, 404] },
+        Row { method: "GET", path: "/proposals/{id}/status-report.pdf", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200, 404] },
         // Added with study tracking. {id} is the owner's draft: study records start once approved (409).
-        Row { method: "GET", path: "/api/v1/proposals/{id}/gates", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
-        Row { method: "PUT", path: "/api/v1/proposals/{id}/gates", body: Json(|_| json!({})), expect: [401, 428, 404, 404, 404, 404, 404, 428] },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/milestones", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/gates", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
+        Row { method: "PUT", path: "/api/v1/proposals/{id}/gates", body: Json(|_| json!({})), expect: [401, 428, 404, 404, 404, 404, 404, 428, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/milestones", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/milestones",
             body: Json(|_| json!({"kind": "drug_shipped", "due_on": "2027-01-01", "owner_role": "admin"})),
-            expect: [401, 409, 404, 404, 404, 404, 404, 409],
+            expect: [401, 409, 404, 404, 404, 404, 404, 409, 404],
         },
         Row {
             method: "PATCH", path: "/api/v1/proposals/{id}/milestones/{milestone_id}", body: Json(|_| json!({"note": "x"})),
-            expect: [401, 428, 404, 404, 404, 404, 404, 428],
+            expect: [401, 428, 404, 404, 404, 404, 404, 428, 404],
         },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/enrollment", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/enrollment", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/enrollment", body: Json(|_| json!({"as_of": "2026-11-01", "count": 1})),
-            expect: [401, 409, 404, 404, 404, 404, 404, 409],
+            expect: [401, 409, 404, 404, 404, 404, 404, 409, 404],
         },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/publications", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/publications", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/publications", body: Json(|_| json!({"kind": "manuscript", "title": "x", "status": "planned"})),
-            expect: [401, 409, 404, 404, 404, 404, 404, 409],
+            expect: [401, 409, 404, 404, 404, 404, 404, 409, 404],
         },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/payments", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200] },
-        Row { method: "POST", path: "/api/v1/proposals/{id}/payments", body: Json(|_| json!({"amount": 1})), expect: [401, 409, 404, 404, 404, 404, 404, 409] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/payments", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200, 404] },
+        Row { method: "POST", path: "/api/v1/proposals/{id}/payments", body: Json(|_| json!({"amount": 1})), expect: [401, 409, 404, 404, 404, 404, 404, 409, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/payments/{payment_id}/paid", body: Json(|_| json!({"paid_on": "2026-11-01"})),
-            expect: [401, 409, 404, 404, 404, 404, 404, 409],
+            expect: [401, 409, 404, 404, 404, 404, 404, 409, 404],
         },
-        Row { method: "GET", path: "/api/v1/exports/disclosure.csv", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 422] },
-        Row { method: "GET", path: "/api/v1/exports/studies.csv", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 200] },
-        Row { method: "POST", path: "/api/v1/me/calendar", body: Json(|_| json!({})), expect: [401, 201, 201, 201, 201, 201, 201, 201] },
-        Row { method: "GET", path: "/api/v1/overdue", body: None, expect: [401, 403, 403, 200, 403, 403, 403, 200] },
-        Row { method: "GET", path: "/ical/{token}", body: None, expect: [404; 8] },
-        Row { method: "POST", path: "/proposals/{id}/gates", body: Form(|_| form(&[])), expect: [303, 409, 404, 404, 404, 404, 404, 409] },
+        Row { method: "GET", path: "/api/v1/exports/disclosure.csv", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 422, 403] },
+        Row { method: "GET", path: "/api/v1/exports/studies.csv", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 200, 403] },
+        Row { method: "POST", path: "/api/v1/me/calendar", body: Json(|_| json!({})), expect: [401, 201, 201, 201, 201, 201, 201, 201, 201] },
+        Row { method: "GET", path: "/api/v1/overdue", body: None, expect: [401, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row { method: "GET", path: "/ical/{token}", body: None, expect: [404; 9] },
+        Row { method: "POST", path: "/proposals/{id}/gates", body: Form(|_| form(&[])), expect: [303, 409, 404, 404, 404, 404, 404, 409, 404] },
         Row {
             method: "POST", path: "/proposals/{id}/milestones",
             body: Form(|_| form(&[("kind", "drug_shipped"), ("due_on", "2027-01-01"), ("owner_role", "admin")])),
-            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+            expect: [303, 409, 404, 404, 404, 404, 404, 409, 404],
         },
         Row {
             method: "POST", path: "/proposals/{id}/milestones/{milestone_id}/complete", body: Form(|_| form(&[("completed_on", "2026-11-01")])),
-            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+            expect: [303, 409, 404, 404, 404, 404, 404, 409, 404],
         },
         Row {
             method: "POST", path: "/proposals/{id}/enrollment", body: Form(|_| form(&[("as_of", "2026-11-01"), ("count", "1")])),
-            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+            expect: [303, 409, 404, 404, 404, 404, 404, 409, 404],
         },
         Row {
             method: "POST", path: "/proposals/{id}/publications", body: Form(|_| form(&[("kind", "manuscript"), ("title", "x"), ("status", "planned")])),
-            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+            expect: [303, 409, 404, 404, 404, 404, 404, 409, 404],
         },
-        Row { method: "POST", path: "/proposals/{id}/payments", body: Form(|_| form(&[("amount", "1")])), expect: [303, 409, 404, 404, 404, 404, 404, 409] },
+        Row { method: "POST", path: "/proposals/{id}/payments", body: Form(|_| form(&[("amount", "1")])), expect: [303, 409, 404, 404, 404, 404, 404, 409, 404] },
         Row {
             method: "POST", path: "/proposals/{id}/payments/{payment_id}/paid", body: Form(|_| form(&[("paid_on", "2026-11-01")])),
-            expect: [303, 409, 404, 404, 404, 404, 404, 409],
+            expect: [303, 409, 404, 404, 404, 404, 404, 409, 404],
         },
-        Row { method: "GET", path: "/overdue", body: None, expect: [303, 403, 403, 200, 403, 403, 403, 200] },
-        Row { method: "GET", path: "/calendar", body: None, expect: [303, 200, 200, 200, 200, 200, 200, 200] },
-        Row { method: "POST", path: "/calendar/reset", body: Form(|_| form(&[])), expect: [303, 200, 200, 200, 200, 200, 200, 200] },
+        Row { method: "GET", path: "/overdue", body: None, expect: [303, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row { method: "GET", path: "/calendar", body: None, expect: [303, 200, 200, 200, 200, 200, 200, 200, 200] },
+        Row { method: "POST", path: "/calendar/reset", body: Form(|_| form(&[])), expect: [303, 200, 200, 200, 200, 200, 200, 200, 200] },
+        // Added with the CRO API. cro = organisation A's API key; cro_b = organisation B's.
+        Row { method: "GET", path: "/api/v1/organizations", body: None, expect: [401, 403, 403, 403, 403, 403, 200, 200, 200] },
+        Row {
+            method: "POST", path: "/api/v1/organizations", body: Json(|_| json!({"name": format!("CRO {}", unique()), "kind": "cro"})),
+            expect: [401, 403, 403, 403, 403, 403, 403, 201, 403],
+        },
+        Row { method: "GET", path: "/api/v1/organizations/{id}/api-keys", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 200, 403] },
+        Row {
+            method: "POST", path: "/api/v1/organizations/{id}/api-keys", body: Json(|_| json!({"name": "k"})),
+            expect: [401, 403, 403, 403, 403, 403, 403, 201, 403],
+        },
+        Row { method: "DELETE", path: "/api/v1/organizations/{id}/api-keys/{key_id}", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 204, 403] },
+        Row { method: "GET", path: "/api/v1/organizations/{id}/webhooks", body: None, expect: [401, 404, 404, 404, 404, 404, 200, 200, 404] },
+        Row {
+            method: "POST", path: "/api/v1/organizations/{id}/webhooks", body: Json(|_| json!({"url": "http://127.0.0.1:9/hook"})),
+            expect: [401, 404, 404, 404, 404, 404, 201, 201, 404],
+        },
+        Row {
+            method: "POST", path: "/api/v1/organizations/{id}/webhooks/{webhook_id}/ping", body: Json(|_| json!({})),
+            expect: [401, 404, 404, 404, 404, 404, 202, 202, 404],
+        },
+        Row {
+            method: "GET", path: "/api/v1/organizations/{id}/webhooks/{webhook_id}/deliveries", body: None,
+            expect: [401, 404, 404, 404, 404, 404, 200, 200, 404],
+        },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/cro", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
+        Row {
+            method: "POST", path: "/api/v1/proposals/{id}/cro", body: Json(|_| json!({"organization_id": "{organization_id}", "role": "monitoring"})),
+            expect: [401, 403, 404, 404, 404, 404, 404, 409, 404],
+        },
+        Row { method: "DELETE", path: "/api/v1/proposals/{id}/cro/{organization_id}", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 404, 404] },
     ]
 }
 
@@ -482,6 +514,9 @@ struct Fixture {
     document_id: String,
     milestone_id: String,
     payment_id: String,
+    org_id: String,
+    key_id: String,
+    webhook_id: String,
 }
 
 fn fixture(app: &TestApp) -> Fixture {
@@ -511,6 +546,58 @@ fn fixture(app: &TestApp) -> Fixture {
         }
     }
     let mut conn = app.conn();
+    let admin_user =
+        liaison::store::users::find(&mut conn, user_ids[7].as_deref().unwrap_or_default()).unwrap();
+    let admin_principal = liaison::auth::Principal::from_user(&admin_user);
+    let key = liaison::startup::secret_key(&mut conn, &app.settings).unwrap();
+    let mut orgs = Vec::new();
+    for (slot, name) in [(6usize, "CRO A"), (8, "CRO B")] {
+        let (org, plain, service) = liaison::db::write_tx(&mut conn, |conn| {
+            let org =
+                liaison::workflows::cro::create_organization(conn, &admin_principal, name, "cro")?;
+            let (plain, _) = liaison::workflows::cro::create_api_key(
+                conn,
+                &key,
+                &admin_principal,
+                &org.id,
+                "matrix",
+                30,
+            )?;
+            Ok::<_, liaison::error::AppError>((
+                org.id.clone(),
+                plain,
+                org.service_user_id.clone().unwrap_or_default(),
+            ))
+        })
+        .unwrap();
+        if slot == 8 {
+            tokens.push(Some(plain));
+            user_ids.push(Some(service));
+        } else {
+            tokens[slot] = Some(plain);
+            user_ids[slot] = Some(service);
+        }
+        orgs.push(org);
+    }
+    let (spare_key, webhook) = liaison::db::write_tx(&mut conn, |conn| {
+        let (_, spare) = liaison::workflows::cro::create_api_key(
+            conn,
+            &key,
+            &admin_principal,
+            &orgs[0],
+            "spare",
+            30,
+        )?;
+        let (hook, _) = liaison::workflows::cro::register_webhook(
+            conn,
+            &admin_principal,
+            &orgs[0],
+            "http://127.0.0.1:9/hook",
+            None,
+        )?;
+        Ok::<_, liaison::error::AppError>((spare.id, hook.id))
+    })
+    .unwrap();
     let owner =
         liaison::store::users::find(&mut conn, user_ids[1].as_deref().unwrap_or_default()).unwrap();
     let principal = liaison::auth::Principal::from_user(&owner);
@@ -570,6 +657,9 @@ fn fixture(app: &TestApp) -> Fixture {
     let payment =
         liaison::store::study::insert_payment(&mut conn, &draft.row.id, None, 1, "JPY").unwrap();
     Fixture {
+        org_id: orgs[0].clone(),
+        key_id: spare_key,
+        webhook_id: webhook,
         milestone_id: milestone.id,
         payment_id: payment.id,
         document_id: document.id,
@@ -619,6 +709,8 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
             &fx.msl_id
         } else if row.path.contains("/outbox/") {
             &fx.outbox_id
+        } else if row.path.starts_with("/api/v1/organizations/") {
+            &fx.org_id
         } else if row.path.contains("/committees/") {
             &fx.committee_id
         } else {
@@ -630,7 +722,10 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
             .replace("{msl_id}", &fx.msl_id)
             .replace("{document_id}", &fx.document_id)
             .replace("{milestone_id}", &fx.milestone_id)
-            .replace("{payment_id}", &fx.payment_id);
+            .replace("{payment_id}", &fx.payment_id)
+            .replace("{organization_id}", &fx.org_id)
+            .replace("{key_id}", &fx.key_id)
+            .replace("{webhook_id}", &fx.webhook_id);
         for (caller, caller_name) in CALLERS.iter().enumerate() {
             let expected = row.expect[caller];
             let status = if path.starts_with("/api/") {
@@ -639,7 +734,10 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
                     request = request.bearer_auth(token);
                 }
                 if let Body::Json(make) = &row.body {
-                    let body = make(caller).to_string().replace("{msl_id}", &fx.msl_id);
+                    let body = make(caller)
+                        .to_string()
+                        .replace("{msl_id}", &fx.msl_id)
+                        .replace("{organization_id}", &fx.org_id);
                     request = request
                         .header("content-type", "application/json")
                         .body(body);

@@ -1,5 +1,6 @@
 //! The JSON API under `/api/v1`: request/response types and thin handlers.
 
+pub mod cro;
 pub mod me;
 pub mod msl;
 pub mod openapi;

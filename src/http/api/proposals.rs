@@ -85,6 +85,14 @@ fn respond(
 ) -> AppResult<ProposalResponse> {
     let owner = users::find(conn, &loaded.row.owner_id)?;
     let allowed_actions = workflow::actions_for(principal, &loaded);
+    let mut loaded = loaded;
+    if principal.role == crate::domain::Role::Cro {
+        // The CRO view: operational data only, no internal budget or notes.
+        loaded.content.notes.clear();
+        loaded.content.budget_items.clear();
+        loaded.content.requested_support = Default::default();
+        loaded.content.conflict_of_interest = Default::default();
+    }
     Ok(ProposalResponse {
         id: loaded.row.id,
         reference: loaded.row.reference,

@@ -11,7 +11,7 @@ use crate::auth::Principal;
 use crate::db;
 use crate::domain::study::days_overdue;
 use crate::error::{AppError, AppResult, Problem};
-use crate::http::api::{etag, optional_if_match};
+use crate::http::api::{etag, idempotent_create, optional_if_match, parse_json, read_body};
 use crate::state::AppState;
 use crate::store::study::{self as store, GatesRow, MilestoneRow, PublicationRow};
 use crate::workflows::study::{
@@ -193,21 +193,25 @@ pub struct CreateMilestoneRequest {
 
 /// Add a milestone (the investigator or an admin, once approved).
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/milestones", tag = "study", request_body = CreateMilestoneRequest,
-    params(("id" = String, Path, description = "Proposal id")), security(("bearer" = [])),
+    params(("id" = String, Path, description = "Proposal id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")), security(("bearer" = [])),
     responses((status = 201, body = MilestoneResponse), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_milestone(
     state: web::Data<AppState>,
     principal: Principal,
+    req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<CreateMilestoneRequest>,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let body = body.into_inner();
-    let row = db::run_tx(&state.pool, move |conn| {
-        workflow::add_milestone(
+    let raw = read_body(payload, state.settings.body_limit_bytes).await?;
+    let body: CreateMilestoneRequest = parse_json(&req, &raw)?;
+    let p = principal.clone();
+    // Retries with the same Idempotency-Key replay the first response (CRO integrations).
+    idempotent_create(&state, &req, &principal, &raw, move |conn| {
+        let row = workflow::add_milestone(
             conn,
-            &principal,
+            &p,
             &id,
             &MilestoneInput {
                 kind: body.kind,
@@ -216,12 +220,14 @@ pub async fn create_milestone(
                 owner_role: body.owner_role,
                 note: body.note,
             },
-        )
+        )?;
+        let location = format!("/api/v1/proposals/{id}/milestones/{}", row.id);
+        Ok((
+            serde_json::to_value(milestone_response(row, db::now().date()))?,
+            location,
+        ))
     })
-    .await?;
-    Ok(HttpResponse::Created()
-        .insert_header((header::ETAG, etag(row.version)))
-        .json(milestone_response(row, db::now().date())))
+    .await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -343,25 +349,32 @@ pub async fn get_enrollment(
 
 /// Record the cumulative enrollment on a date.
 #[utoipa::path(post, path = "/api/v1/proposals/{id}/enrollment", tag = "study", request_body = EnrollmentUpdate,
-    params(("id" = String, Path, description = "Proposal id")), security(("bearer" = [])),
+    params(("id" = String, Path, description = "Proposal id"), ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")), security(("bearer" = [])),
     responses((status = 201, body = EnrollmentUpdate), (status = 401, body = Problem), (status = 403, body = Problem),
         (status = 404, body = Problem), (status = 409, body = Problem), (status = 422, body = Problem)))]
 pub async fn post_enrollment(
     state: web::Data<AppState>,
     principal: Principal,
+    req: HttpRequest,
     path: web::Path<String>,
-    body: web::Json<EnrollmentUpdate>,
+    payload: web::Payload,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    let body = body.into_inner();
-    let row = db::run_tx(&state.pool, move |conn| {
-        workflow::add_enrollment(conn, &principal, &id, Some(body.as_of), Some(body.count))
+    let raw = read_body(payload, state.settings.body_limit_bytes).await?;
+    let body: EnrollmentUpdate = parse_json(&req, &raw)?;
+    let p = principal.clone();
+    idempotent_create(&state, &req, &principal, &raw, move |conn| {
+        let row = workflow::add_enrollment(conn, &p, &id, Some(body.as_of), Some(body.count))?;
+        let location = format!("/api/v1/proposals/{id}/enrollment");
+        Ok((
+            serde_json::to_value(EnrollmentUpdate {
+                as_of: row.as_of,
+                count: i64::from(row.enrolled),
+            })?,
+            location,
+        ))
     })
-    .await?;
-    Ok(HttpResponse::Created().json(EnrollmentUpdate {
-        as_of: row.as_of,
-        count: i64::from(row.enrolled),
-    }))
+    .await
 }
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Default)]

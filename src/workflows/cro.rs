@@ -1,0 +1,430 @@
+//! Partner CROs (spec §1, §9): organisations with API keys acting through a service account,
+//! study assignment, and signed webhooks delivered through the outbox.
+
+use serde_json::json;
+
+use crate::auth::Principal;
+use crate::auth::policy::ProposalAction;
+use crate::auth::secrets::{SecretKey, random_token};
+use crate::db::{self, DbConnection};
+use crate::domain::lifecycle::Status;
+use crate::domain::{Lang, Role};
+use crate::error::{AppError, AppResult, FieldError};
+use crate::store::audit::{self, Entry};
+use crate::store::credentials::{self, ApiTokenRow};
+use crate::store::cro::{self as store, CroAssignmentRow, OrganizationRow, WebhookRow};
+use crate::store::outbox::{self, NewMessage};
+use crate::store::users::{self, NewUser};
+use crate::workflows::proposals;
+
+pub const CRO_ROLES: &[&str] = &["monitoring", "data_management", "site_management"];
+
+fn require_admin(principal: &Principal) -> AppResult<()> {
+    if principal.role == Role::Admin {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden("admins only".into()))
+    }
+}
+
+/// Admins manage every organisation; a CRO manages (webhooks of) its own.
+fn require_org_access(principal: &Principal, organization_id: &str) -> AppResult<()> {
+    match principal.role {
+        Role::Admin => Ok(()),
+        Role::Cro if principal.organization_id.as_deref() == Some(organization_id) => Ok(()),
+        _ => Err(AppError::NotFound),
+    }
+}
+
+pub fn create_organization(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    name: &str,
+    kind: &str,
+) -> AppResult<OrganizationRow> {
+    require_admin(principal)?;
+    let name = name.trim();
+    let mut errors = Vec::new();
+    if name.is_empty() || name.chars().count() > 200 {
+        errors.push(FieldError::new("name", "required", "1 to 200 characters"));
+    }
+    if kind != "cro" && kind != "institution" {
+        errors.push(FieldError::new(
+            "kind",
+            "invalid_choice",
+            "cro or institution",
+        ));
+    }
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let org = store::insert_organization(conn, name, kind)?;
+    if kind == "cro" {
+        // API keys act as this account: it has no password and no mailbox, so it cannot sign in
+        // on the web; deactivating it stops every key of the organisation.
+        let service = users::insert(
+            conn,
+            &NewUser {
+                email: &format!("org-{}@organizations.liaison.invalid", org.id),
+                display_name: name,
+                role: Role::Cro,
+                lang: Lang::En,
+                organization_id: Some(&org.id),
+                email_verified: false,
+            },
+        )?;
+        store::set_service_user(conn, &org.id, &service.id)?;
+    }
+    audit::append(
+        conn,
+        Entry::new(
+            &principal.actor(),
+            "organization.create",
+            "organization",
+            &org.id,
+        )
+        .after(json!({"name": name, "kind": kind})),
+    )?;
+    Ok(store::find_organization(conn, &org.id)?)
+}
+
+pub fn organizations(
+    conn: &mut DbConnection,
+    principal: &Principal,
+) -> AppResult<Vec<OrganizationRow>> {
+    match principal.role {
+        Role::Admin => Ok(store::list_organizations(conn)?),
+        Role::Cro => match &principal.organization_id {
+            Some(id) => Ok(vec![store::find_organization(conn, id)?]),
+            None => Ok(Vec::new()),
+        },
+        _ => Err(AppError::Forbidden(
+            "organisations are managed by admins".into(),
+        )),
+    }
+}
+
+fn service_user(org: &OrganizationRow) -> AppResult<&str> {
+    org.service_user_id
+        .as_deref()
+        .ok_or_else(|| AppError::Conflict("only CRO organisations have API keys".into()))
+}
+
+/// A new API key: returned once in plain text, stored hashed.
+pub fn create_api_key(
+    conn: &mut DbConnection,
+    key: &SecretKey,
+    principal: &Principal,
+    organization_id: &str,
+    name: &str,
+    days: i64,
+) -> AppResult<(String, ApiTokenRow)> {
+    require_admin(principal)?;
+    let org = store::find_organization(conn, organization_id)?;
+    let user_id = service_user(&org)?.to_string();
+    if !(1..=730).contains(&days) {
+        return Err(AppError::validation_one(
+            "expires_in_days",
+            "range",
+            "1 to 730 days",
+        ));
+    }
+    let name = if name.trim().is_empty() {
+        "api key"
+    } else {
+        name.trim()
+    };
+    let (plain, row) =
+        credentials::create_user_token(conn, key, &user_id, name, chrono::Duration::days(days))?;
+    audit::append(
+        conn,
+        Entry::new(&principal.actor(), "api_key.create", "organization", organization_id)
+            .after(json!({"key_id": row.id, "prefix": row.token_prefix, "name": name, "expires_at": row.expires_at})),
+    )?;
+    Ok((plain, row))
+}
+
+pub fn api_keys(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    organization_id: &str,
+) -> AppResult<Vec<ApiTokenRow>> {
+    require_admin(principal)?;
+    let org = store::find_organization(conn, organization_id)?;
+    Ok(credentials::tokens_of_user(conn, service_user(&org)?)?)
+}
+
+/// Revocation takes effect on the key's next request.
+pub fn revoke_api_key(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    organization_id: &str,
+    key_id: &str,
+) -> AppResult<()> {
+    let keys = api_keys(conn, principal, organization_id)?;
+    if !keys.iter().any(|k| k.id == key_id) {
+        return Err(AppError::NotFound);
+    }
+    credentials::revoke_token(conn, key_id)?;
+    audit::append(
+        conn,
+        Entry::new(
+            &principal.actor(),
+            "api_key.revoke",
+            "organization",
+            organization_id,
+        )
+        .after(json!({"key_id": key_id})),
+    )?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------- study assignment
+
+pub fn assign(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+    organization_id: &str,
+    role: &str,
+) -> AppResult<CroAssignmentRow> {
+    let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    require_admin(principal)?;
+    if !matches!(
+        loaded.status,
+        Status::Approved | Status::Active | Status::Completed
+    ) {
+        return Err(AppError::Conflict(
+            "CROs are assigned to approved studies".into(),
+        ));
+    }
+    if !CRO_ROLES.contains(&role) {
+        return Err(AppError::validation_one(
+            "role",
+            "invalid_choice",
+            "monitoring, data_management or site_management",
+        ));
+    }
+    let org = match store::find_organization(conn, organization_id) {
+        Ok(org) if org.kind == "cro" => org,
+        Ok(_) | Err(diesel::result::Error::NotFound) => {
+            return Err(AppError::validation_one(
+                "organization_id",
+                "invalid_choice",
+                "not a CRO organisation",
+            ));
+        }
+        Err(other) => return Err(other.into()),
+    };
+    if store::is_assigned(conn, proposal_id, &org.id)? {
+        return Err(AppError::Conflict(
+            "this organisation is already assigned".into(),
+        ));
+    }
+    let row = store::assign(conn, proposal_id, &org.id, role, &principal.user_id)?;
+    audit::append(
+        conn,
+        Entry::new(&principal.actor(), "cro.assign", "proposal", proposal_id)
+            .after(json!({"organization_id": org.id, "role": role})),
+    )?;
+    Ok(row)
+}
+
+pub fn unassign(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+    organization_id: &str,
+) -> AppResult<()> {
+    proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    require_admin(principal)?;
+    if store::unassign(conn, proposal_id, organization_id)? == 0 {
+        return Err(AppError::NotFound);
+    }
+    audit::append(
+        conn,
+        Entry::new(&principal.actor(), "cro.unassign", "proposal", proposal_id)
+            .before(json!({"organization_id": organization_id})),
+    )?;
+    Ok(())
+}
+
+pub fn assignments(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+) -> AppResult<Vec<CroAssignmentRow>> {
+    proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    Ok(store::assignments_of(conn, proposal_id)?)
+}
+
+// ---------------------------------------------------------------- webhooks
+
+pub fn register_webhook(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    organization_id: &str,
+    url: &str,
+    secret: Option<&str>,
+) -> AppResult<(WebhookRow, String)> {
+    require_org_access(principal, organization_id)?;
+    let org = store::find_organization(conn, organization_id)?;
+    let parsed = url::Url::parse(url.trim())
+        .ok()
+        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
+    let mut errors = Vec::new();
+    if parsed.is_none() {
+        errors.push(FieldError::new("url", "format", "an absolute http(s) URL"));
+    }
+    let secret = match secret.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) if s.len() < 16 => {
+            errors.push(FieldError::new(
+                "secret",
+                "too_short",
+                "at least 16 characters",
+            ));
+            String::new()
+        }
+        Some(s) => s.to_string(),
+        None => format!("whsec_{}", random_token()),
+    };
+    if !errors.is_empty() {
+        return Err(AppError::Validation(errors));
+    }
+    let row = store::insert_webhook(conn, &org.id, url.trim(), &secret)?;
+    audit::append(
+        conn,
+        Entry::new(
+            &principal.actor(),
+            "webhook.register",
+            "organization",
+            &org.id,
+        )
+        .after(json!({"webhook_id": row.id, "url": row.url})),
+    )?;
+    Ok((row, secret))
+}
+
+pub fn webhooks(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    organization_id: &str,
+) -> AppResult<Vec<WebhookRow>> {
+    require_org_access(principal, organization_id)?;
+    store::find_organization(conn, organization_id)?;
+    Ok(store::webhooks_of(conn, organization_id)?)
+}
+
+fn own_webhook(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    organization_id: &str,
+    webhook_id: &str,
+) -> AppResult<WebhookRow> {
+    require_org_access(principal, organization_id)?;
+    let hook = store::find_webhook(conn, webhook_id)?;
+    if hook.organization_id != organization_id {
+        return Err(AppError::NotFound);
+    }
+    Ok(hook)
+}
+
+/// Queues one event for a webhook (a row per endpoint, delivered with retries).
+fn enqueue_for(
+    conn: &mut DbConnection,
+    hook: &WebhookRow,
+    event_type: &str,
+    data: serde_json::Value,
+) -> AppResult<()> {
+    let payload = json!({
+        "id": db::new_id(),
+        "type": event_type,
+        "created_at": db::now().and_utc(),
+        "data": data,
+    });
+    outbox::enqueue(
+        conn,
+        &NewMessage {
+            channel: "webhook",
+            event: event_type,
+            recipient: &hook.id,
+            recipient_name: &hook.organization_id,
+            lang: "en",
+            data: &payload.to_string(),
+            dedupe_key: None,
+        },
+    )?;
+    Ok(())
+}
+
+pub fn ping(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    organization_id: &str,
+    webhook_id: &str,
+) -> AppResult<()> {
+    let hook = own_webhook(conn, principal, organization_id, webhook_id)?;
+    enqueue_for(conn, &hook, "ping", json!({"webhook_id": hook.id}))
+}
+
+pub fn deliveries(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    organization_id: &str,
+    webhook_id: &str,
+) -> AppResult<Vec<outbox::OutboxRow>> {
+    let hook = own_webhook(conn, principal, organization_id, webhook_id)?;
+    Ok(outbox::for_recipient(conn, "webhook", &hook.id, 200)?)
+}
+
+/// Tells every assigned CRO about a change to a study (in the change's transaction).
+pub fn publish(
+    conn: &mut DbConnection,
+    proposal_id: &str,
+    event_type: &str,
+    data: serde_json::Value,
+) -> AppResult<()> {
+    for hook in store::webhooks_for_proposal(conn, proposal_id)? {
+        enqueue_for(conn, &hook, event_type, data.clone())?;
+    }
+    Ok(())
+}
+
+/// `Liaison-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` — the scheme
+/// Stripe uses: the timestamp lets receivers refuse replays.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = match Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac.finalize().into_bytes())
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_cover_timestamp_and_body() {
+        let a = signature("whsec_test_secret_123", 1_700_000_000, "{\"a\":1}");
+        assert!(a.starts_with("t=1700000000,v1="));
+        assert_eq!(a.len(), "t=1700000000,v1=".len() + 64);
+        assert_ne!(
+            a,
+            signature("whsec_test_secret_123", 1_700_000_001, "{\"a\":1}")
+        );
+        assert_ne!(
+            a,
+            signature("whsec_test_secret_123", 1_700_000_000, "{\"a\":2}")
+        );
+        assert_ne!(
+            a,
+            signature("another_secret_4567", 1_700_000_000, "{\"a\":1}")
+        );
+    }
+}
