@@ -292,3 +292,12 @@ pub fn complete_proposal() -> Value {
 pub async fn json(response: reqwest::Response) -> Value {
     response.json().await.expect("JSON body")
 }
+
+/// Drops a PostgreSQL test database made by `settings_for_new_database`.
+pub fn drop_database(pg: &Option<(String, String)>) {
+    if let Some((admin_url, name)) = pg
+        && let Ok(mut admin) = diesel::PgConnection::establish(admin_url)
+    {
+        let _ = admin.batch_execute(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"));
+    }
+}
