@@ -49,6 +49,8 @@ pub struct ProposalFacts<'a> {
     pub uncleared_reviewer: bool,
     /// The caller's CRO organisation is assigned to this study.
     pub assigned_cro: bool,
+    /// The caller declared a conflict of interest on this proposal (recused for good).
+    pub recused: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +66,7 @@ pub fn proposal(principal: &Principal, action: ProposalAction, facts: &ProposalF
         || match principal.role {
             Role::Admin => true,
             // The committee sees proposals once submitted; drafts stay private.
-            Role::Chair => facts.status != Status::Draft,
+            Role::Chair => facts.status != Status::Draft && !facts.recused,
             Role::Msl => facts.assigned_msl,
             Role::Reviewer => facts.cleared_reviewer,
             Role::Cro => facts.assigned_cro,
@@ -133,6 +135,7 @@ mod tests {
             cleared_reviewer: false,
             uncleared_reviewer: false,
             assigned_cro: false,
+            recused: false,
         }
     }
 

@@ -169,6 +169,13 @@ pub fn csv_record(fields: &[String]) -> String {
     let quoted: Vec<String> = fields
         .iter()
         .map(|f| {
+            // Text that a spreadsheet would run as a formula is prefixed with an apostrophe.
+            let f = &if f.starts_with(['=', '+', '-', '@', '\t', '\r']) && f.parse::<f64>().is_err()
+            {
+                format!("'{f}")
+            } else {
+                f.clone()
+            };
             if f.contains([',', '"', '\n', '\r']) {
                 format!("\"{}\"", f.replace('"', "\"\""))
             } else {
@@ -253,6 +260,14 @@ mod tests {
         assert!(feed.contains("\\;") && feed.contains("\\,") && feed.contains("line1\\nline2"));
         assert!(feed.lines().all(|l| l.len() <= 75), "folded");
         assert!(feed.ends_with("END:VCALENDAR\r\n"));
+    }
+
+    #[test]
+    fn csv_cells_that_look_like_formulas_are_neutralised() {
+        assert_eq!(
+            csv_record(&["=HYPERLINK(\"x\")".into(), "-5".into(), "@sum".into()]),
+            "\"'=HYPERLINK(\"\"x\"\")\",-5,'@sum\r\n"
+        );
     }
 
     #[test]

@@ -260,6 +260,7 @@ impl Worker {
         }
         let attachment = match self.attachment(row).await {
             Ok(attachment) => attachment,
+            Err(error) if row.attempts >= self.config.max_attempts => return Outcome::Dead(error),
             Err(error) => return Outcome::Retry(error),
         };
         let message = match self.build(row, attachment) {

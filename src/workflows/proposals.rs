@@ -57,6 +57,7 @@ pub fn facts<'a>(
         cleared_reviewer: false,
         uncleared_reviewer: false,
         assigned_cro: false,
+        recused: false,
     };
     match principal.role {
         // An assigned MSL sees a draft only when the investigator asked for advice on it.
@@ -70,6 +71,7 @@ pub fn facts<'a>(
             {
                 facts.cleared_reviewer = assignment.coi_status == "none";
                 facts.uncleared_reviewer = assignment.coi_status != "none";
+                facts.recused = assignment.coi_status == "conflict";
             }
         }
         Role::Cro => {
@@ -315,7 +317,20 @@ pub fn transition_with(
         && let Some(committee_id) = extras.committee_id
     {
         match review_store::find_committee(conn, committee_id) {
-            Ok(_) => proposals::set_committee(conn, id, committee_id)?,
+            Ok(_) => {
+                proposals::set_committee(conn, id, committee_id)?;
+                audit::append(
+                    conn,
+                    Entry::new(
+                        &principal.actor(),
+                        "review.committee_chosen",
+                        "proposal",
+                        id,
+                    )
+                    .before(json!({"committee_id": current.row.committee_id}))
+                    .after(json!({"committee_id": committee_id})),
+                )?;
+            }
             Err(diesel::result::Error::NotFound) => {
                 return Err(AppError::validation_one(
                     "committee_id",

@@ -455,8 +455,7 @@ pub fn status_report(
                 .unwrap_or_else(|| "—".into()),
         ),
     ])];
-    blocks.push(Block::Heading(t(lang, "pdf.milestones")));
-    blocks.push(Block::Paragraph(t(lang, "pdf.no_milestones")));
+    study_blocks(conn, &loaded, lang, &mut blocks)?;
     blocks.push(Block::Heading(t(lang, "pdf.timeline")));
     let events = proposal_store::events_with_actor(conn, proposal_id)?;
     blocks.push(Block::Table {
@@ -529,4 +528,126 @@ pub fn investigator_summary_pdf(
     let loaded = Loaded::from_row(proposal_store::find(conn, proposal_id)?)?;
     let document = summary_for(conn, &loaded, Audience::Investigator, lang)?;
     render(&document)
+}
+
+/// Gates, milestones (with overdue marks), enrollment and publications of a study.
+fn study_blocks(
+    conn: &mut DbConnection,
+    loaded: &Loaded,
+    lang: Lang,
+    blocks: &mut Vec<Block>,
+) -> AppResult<()> {
+    use crate::domain::study::days_overdue;
+    use crate::store::study as study_store;
+    let id = &loaded.row.id;
+    let today = crate::db::now().date();
+    let date =
+        |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
+    let gates = study_store::gates(conn, id)?;
+    let milestones = study_store::milestones_of(conn, id)?;
+    let enrollment = study_store::enrollment_of(conn, id)?;
+    let publications = study_store::publications_of(conn, id)?;
+    if gates.is_none() && milestones.is_empty() && enrollment.is_empty() && publications.is_empty()
+    {
+        blocks.push(Block::Heading(t(lang, "pdf.milestones")));
+        blocks.push(Block::Paragraph(t(lang, "pdf.no_milestones")));
+        return Ok(());
+    }
+    let g = gates.unwrap_or_default();
+    blocks.push(Block::Heading(t(lang, "pdf.gates")));
+    blocks.push(Block::Fields(vec![
+        (t(lang, "gate.contract_signed"), date(g.contract_signed_on)),
+        (
+            t(lang, "gate.ethics_approved"),
+            match g.ethics_approved_on {
+                Some(d) => format!(
+                    "{d} · {} · {}",
+                    g.ethics_committee.unwrap_or_default(),
+                    g.ethics_approval_number.unwrap_or_default()
+                ),
+                None => "—".into(),
+            },
+        ),
+        (
+            t(lang, "gate.registered"),
+            match (g.registry, g.registry_id) {
+                (Some(r), Some(rid)) => format!("{} {rid}", t(lang, &format!("registry.{r}"))),
+                _ => "—".into(),
+            },
+        ),
+    ]));
+    if !milestones.is_empty() {
+        blocks.push(Block::Heading(t(lang, "pdf.milestones_table")));
+        blocks.push(Block::Table {
+            headers: vec![
+                t(lang, "pdf.milestone"),
+                t(lang, "pdf.due"),
+                t(lang, "pdf.done"),
+                t(lang, "pdf.overdue"),
+            ],
+            rows: milestones
+                .iter()
+                .map(|m| {
+                    let label = if m.kind == "custom" && !m.title.is_empty() {
+                        m.title.clone()
+                    } else {
+                        t(lang, &format!("milestone.{}", m.kind))
+                    };
+                    let overdue = days_overdue(m.due_on, m.completed_on, today)
+                        .map(|d| t(lang, "pdf.days_overdue").replace("{days}", &d.to_string()))
+                        .unwrap_or_default();
+                    vec![label, date(m.due_on), date(m.completed_on), overdue]
+                })
+                .collect(),
+            widths: vec![2.5, 1.2, 1.2, 1.4],
+            right_align: vec![],
+        });
+    }
+    let (enrolled, planned, percent) = crate::workflows::study::enrollment_progress(
+        &enrollment,
+        loaded.content.planned_sample_size,
+    );
+    blocks.push(Block::Heading(t(lang, "pdf.enrollment")));
+    blocks.push(Block::Paragraph(format!(
+        "{enrolled} / {} ({})",
+        planned.map(|p| p.to_string()).unwrap_or_else(|| "—".into()),
+        percent
+            .map(|p| format!("{p}%"))
+            .unwrap_or_else(|| "—".into())
+    )));
+    if !publications.is_empty() {
+        blocks.push(Block::Heading(t(lang, "pdf.publications")));
+        blocks.push(Block::Table {
+            headers: vec![
+                t(lang, "pdf.item"),
+                t(lang, "pdf.venue"),
+                t(lang, "pdf.status"),
+                "DOI / PMID".into(),
+            ],
+            rows: publications
+                .iter()
+                .map(|p| {
+                    let venue = match (&p.congress_name, &p.city) {
+                        (Some(c), Some(city)) => format!("{c} ({city})"),
+                        (Some(c), None) => c.clone(),
+                        _ => p.venue.clone(),
+                    };
+                    let ids = [p.doi.clone(), p.pmid.clone().map(|id| format!("PMID {id}"))]
+                        .into_iter()
+                        .flatten()
+                        .collect::<Vec<_>>()
+                        .join(" · ");
+                    vec![
+                        format!("{} — {}", t(lang, &format!("pub_kind.{}", p.kind)), p.title),
+                        venue,
+                        t(lang, &format!("pub_status.{}", p.status)),
+                        ids,
+                    ]
+                })
+                .collect(),
+            widths: vec![3.0, 2.0, 1.2, 2.0],
+            right_align: vec![],
+        });
+    }
+    Ok(())
 }

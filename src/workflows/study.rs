@@ -253,8 +253,19 @@ pub fn add_milestone(
     if input.due_on.is_none() {
         errors.push(FieldError::new("due_on", "required", "is required"));
     }
-    if input.title.chars().count() > 200 || input.note.chars().count() > 2000 {
-        errors.push(FieldError::new("note", "too_long", "too long"));
+    if input.title.chars().count() > 200 {
+        errors.push(FieldError::new(
+            "title",
+            "too_long",
+            "must be at most 200 characters",
+        ));
+    }
+    if input.note.chars().count() > 2000 {
+        errors.push(FieldError::new(
+            "note",
+            "too_long",
+            "must be at most 2000 characters",
+        ));
     }
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
@@ -708,9 +719,11 @@ pub fn disclosure_csv(
         let row = proposal_store::find(conn, &payment.proposal_id)?;
         let content: crate::domain::proposal::ProposalContent = serde_json::from_str(&row.content)?;
         let gates = store::gates(conn, &row.id)?.unwrap_or_default();
+        // One row per study and currency; studies without a registry id stay apart.
         let key = format!(
-            "{}|{}",
+            "{}|{}|{}",
             gates.registry_id.clone().unwrap_or_default(),
+            row.id,
             payment.currency
         );
         let entry = by_study.entry(key).or_insert_with(|| {

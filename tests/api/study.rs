@@ -191,6 +191,29 @@ async fn activation_is_refused_until_every_gate_is_recorded_then_allowed() {
             .iter()
             .any(|m| m.event == "study_activated" && m.recipient == "yamada@example.jp")
     );
+
+    // The status report shows the gates and the milestones with their overdue marks.
+    let late = (chrono::Utc::now().date_naive() - chrono::Duration::days(2)).to_string();
+    add_milestone(&app, &study.admin, id, "drug_shipped", &late, "admin").await;
+    let report = app
+        .get(
+            &study.admin.token,
+            &format!("/api/v1/proposals/{id}/status-report.pdf"),
+        )
+        .await;
+    let text = pdf_extract::extract_text_from_mem(&report.bytes().await.unwrap()).unwrap();
+    for expected in [
+        "jRCT2031210123",
+        "CRB-2026-015",
+        "薬剤出荷",
+        "2日超過",
+        "活動開始の要件",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected} missing from the status report"
+        );
+    }
 }
 
 async fn add_milestone(
