@@ -353,12 +353,12 @@ if [ "${BENCH_NO_PG:-0}" != 1 ]; then
         PG_ADMIN_URL="postgres://postgres@127.0.0.1:5432/postgres"
     fi
     if [ -n "$PG_ADMIN_URL" ]; then
-        case "$PG_ADMIN_URL" in
-            postgres://*@127.0.0.1[:/]* | postgresql://*@127.0.0.1[:/]* | postgres://*@localhost[:/]* | postgresql://*@localhost[:/]*) ;;
-            *) echo "BENCH_PG_URL must point at 127.0.0.1 or localhost" >&2; exit 2 ;;
-        esac
+        if ! [[ "$PG_ADMIN_URL" =~ ^postgres(ql)?://([^@/]*@)?(127\.0\.0\.1|localhost)([:/?]|$) ]]; then
+            echo "BENCH_PG_URL must point at 127.0.0.1 or localhost" >&2
+            exit 2
+        fi
         if timeout 10 psql "$PG_ADMIN_URL" -qAt -c 'SELECT 1' >/dev/null 2>&1; then
-            PG_BENCH_URL=$(sed -E 's#^(postgres(ql)?://[^/]+)/[^?]*#\1/liaison_bench#' <<<"$PG_ADMIN_URL")
+            PG_BENCH_URL=$(sed -E 's#^(postgres(ql)?://[^/?]+)(/[^?]*)?#\1/liaison_bench#' <<<"$PG_ADMIN_URL")
             BACKENDS+=(postgres)
         else
             log "PostgreSQL at $PG_ADMIN_URL does not answer; SQLite only"

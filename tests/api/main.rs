@@ -9,6 +9,7 @@ mod smtp_sink;
 mod audit;
 mod auth;
 mod authz_matrix;
+mod browser;
 mod cro;
 mod database;
 mod errors;

@@ -91,7 +91,7 @@ use crate::http::{api, ops};
         api::outbox::requeue_message,
     ),
     components(schemas(crate::error::Problem, crate::error::FieldError)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &ProblemResponses),
     tags(
         (name = "operations", description = "Health, readiness, metrics"),
         (name = "accounts", description = "Users and credentials"),
@@ -121,6 +121,56 @@ impl Modify for BearerAuth {
                     .build(),
             ),
         );
+    }
+}
+
+/// Errors are served as `application/problem+json` (see `AppError::error_response`), and every
+/// operation that reads a body can also answer 400 (malformed JSON or multipart, from the
+/// `JsonConfig` handler in startup.rs and `parse_json`), 413 (over the body limit) and 415
+/// (wrong or missing Content-Type). Documenting that here keeps each handler's `responses(...)`
+/// to the statuses specific to it.
+struct ProblemResponses;
+
+impl Modify for ProblemResponses {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{Content, Ref, RefOr, ResponseBuilder};
+        const PROBLEM: &str = "application/problem+json";
+        let problem = || {
+            RefOr::T(
+                ResponseBuilder::new()
+                    .description("RFC 9457 problem details")
+                    .content(
+                        PROBLEM,
+                        Content::new(Some(Ref::from_schema_name("Problem"))),
+                    )
+                    .build(),
+            )
+        };
+        for item in openapi.paths.paths.values_mut() {
+            let operations = [
+                &mut item.get,
+                &mut item.put,
+                &mut item.post,
+                &mut item.delete,
+                &mut item.patch,
+            ];
+            for operation in operations.into_iter().flatten() {
+                let responses = &mut operation.responses.responses;
+                for (status, response) in responses.iter_mut() {
+                    let is_error = status.starts_with('4') || status.starts_with('5');
+                    if let (true, RefOr::T(response)) = (is_error, response)
+                        && let Some(content) = response.content.shift_remove("application/json")
+                    {
+                        response.content.insert(PROBLEM.to_string(), content);
+                    }
+                }
+                if operation.request_body.is_some() {
+                    for status in ["400", "413", "415"] {
+                        responses.entry(status.to_string()).or_insert_with(problem);
+                    }
+                }
+            }
+        }
     }
 }
 

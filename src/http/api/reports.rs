@@ -43,7 +43,7 @@ pub fn pdf_response(bytes: Vec<u8>, file_name: &str) -> HttpResponse {
 /// the investigator only), and no review content for anyone else.
 #[utoipa::path(get, path = "/api/v1/proposals/{id}/summary.pdf", tag = "reports",
     params(("id" = String, Path, description = "Proposal id"), PdfQuery), security(("bearer" = [])),
-    responses((status = 200, description = "A4 PDF", content_type = "application/pdf"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "A4 PDF", content_type = "application/pdf"), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn summary_pdf(
     state: web::Data<AppState>,
     principal: Principal,
@@ -63,7 +63,7 @@ pub async fn summary_pdf(
 /// The study status report as PDF.
 #[utoipa::path(get, path = "/api/v1/proposals/{id}/status-report.pdf", tag = "reports",
     params(("id" = String, Path, description = "Proposal id"), PdfQuery), security(("bearer" = [])),
-    responses((status = 200, description = "A4 PDF", content_type = "application/pdf"), (status = 401, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, description = "A4 PDF", content_type = "application/pdf"), (status = 401, body = Problem), (status = 404, body = Problem), (status = 422, body = Problem)))]
 pub async fn status_report_pdf(
     state: web::Data<AppState>,
     principal: Principal,

@@ -31,10 +31,16 @@ pub struct GatesBody {
     pub registry_id: Option<String>,
 }
 
+/// The fields are listed rather than `#[serde(flatten)]`ed from [`GatesBody`]: its
+/// `deny_unknown_fields` becomes `additionalProperties: false`, which would forbid `missing`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct GatesResponse {
-    #[serde(flatten)]
-    pub gates: GatesBody,
+    pub contract_signed_on: Option<NaiveDate>,
+    pub ethics_committee: Option<String>,
+    pub ethics_approved_on: Option<NaiveDate>,
+    pub ethics_approval_number: Option<String>,
+    pub registry: Option<String>,
+    pub registry_id: Option<String>,
     /// Gates still missing before `activate`: `contract_signed`, `ethics_approved`, `registered`.
     pub missing: Vec<String>,
 }
@@ -46,14 +52,12 @@ fn gates_response(gates: Option<&GatesRow>) -> GatesResponse {
             .into_iter()
             .map(str::to_string)
             .collect(),
-        gates: GatesBody {
-            contract_signed_on: g.contract_signed_on,
-            ethics_committee: g.ethics_committee,
-            ethics_approved_on: g.ethics_approved_on,
-            ethics_approval_number: g.ethics_approval_number,
-            registry: g.registry,
-            registry_id: g.registry_id,
-        },
+        contract_signed_on: g.contract_signed_on,
+        ethics_committee: g.ethics_committee,
+        ethics_approved_on: g.ethics_approved_on,
+        ethics_approval_number: g.ethics_approval_number,
+        registry: g.registry,
+        registry_id: g.registry_id,
     }
 }
 
@@ -399,30 +403,40 @@ pub struct PublicationBody {
     pub presented_on: Option<NaiveDate>,
 }
 
+/// The fields are listed rather than `#[serde(flatten)]`ed from [`PublicationBody`]: its
+/// `deny_unknown_fields` becomes `additionalProperties: false`, which would forbid `id`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PublicationResponse {
     pub id: String,
-    #[serde(flatten)]
-    pub publication: PublicationBody,
+    pub kind: String,
+    pub title: String,
+    pub venue: String,
+    pub status: String,
+    pub submitted_on: Option<NaiveDate>,
+    pub accepted_on: Option<NaiveDate>,
+    pub published_on: Option<NaiveDate>,
+    pub doi: Option<String>,
+    pub pmid: Option<String>,
+    pub congress_name: Option<String>,
+    pub city: Option<String>,
+    pub presented_on: Option<NaiveDate>,
 }
 
 fn publication_response(row: PublicationRow) -> PublicationResponse {
     PublicationResponse {
         id: row.id,
-        publication: PublicationBody {
-            kind: row.kind,
-            title: row.title,
-            venue: row.venue,
-            status: row.status,
-            submitted_on: row.submitted_on,
-            accepted_on: row.accepted_on,
-            published_on: row.published_on,
-            doi: row.doi,
-            pmid: row.pmid,
-            congress_name: row.congress_name,
-            city: row.city,
-            presented_on: row.presented_on,
-        },
+        kind: row.kind,
+        title: row.title,
+        venue: row.venue,
+        status: row.status,
+        submitted_on: row.submitted_on,
+        accepted_on: row.accepted_on,
+        published_on: row.published_on,
+        doi: row.doi,
+        pmid: row.pmid,
+        congress_name: row.congress_name,
+        city: row.city,
+        presented_on: row.presented_on,
     }
 }
 

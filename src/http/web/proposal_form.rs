@@ -287,13 +287,29 @@ pub fn context(
         .iter()
         .map(|b| json!({"label": b.label, "amount": opt(b.amount)}))
         .collect();
+    // The template reads every input, list rows included, from the flat `form` map.
+    for (i, c) in content.co_investigators.iter().enumerate() {
+        form.insert(format!("co_investigators[{i}].name"), c.name.clone());
+        form.insert(
+            format!("co_investigators[{i}].institution"),
+            c.institution.clone(),
+        );
+        form.insert(format!("co_investigators[{i}].orcid"), c.orcid.clone());
+    }
+    for (i, b) in content.budget_items.iter().enumerate() {
+        form.insert(format!("budget_items[{i}].label"), b.label.clone());
+        form.insert(format!("budget_items[{i}].amount"), opt(b.amount));
+    }
     // Values the server could not parse are shown exactly as typed.
     if let Some(pairs) = raw_pairs {
         for (key, value) in pairs {
-            if let Some(slot) = form.get_mut(key.as_str())
-                && slot.is_empty()
-            {
-                *slot = value.clone();
+            let is_row = key.starts_with("co_investigators[") || key.starts_with("budget_items[");
+            match form.get_mut(key.as_str()) {
+                Some(slot) if slot.is_empty() => *slot = value.clone(),
+                None if is_row => {
+                    form.insert(key.clone(), value.clone());
+                }
+                _ => {}
             }
         }
     }
