@@ -58,12 +58,15 @@ async fn a_physician_registers_and_submits_a_japanese_proposal_in_a_real_browser
         .local_addr()
         .unwrap()
         .port();
-    let mut driver = Command::new("/usr/bin/chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("chromedriver");
+    // Killed on drop, also when an assertion fails half way.
+    let _driver = KillOnDrop(
+        Command::new("/usr/bin/chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("chromedriver"),
+    );
     let profile = tempfile::tempdir().unwrap();
     let mut caps = serde_json::Map::new();
     caps.insert(
@@ -245,6 +248,13 @@ async fn a_physician_registers_and_submits_a_japanese_proposal_in_a_real_browser
         out.join("submitted-proposal.png").display()
     );
     browser.close().await.unwrap();
-    let _ = driver.kill();
-    let _ = driver.wait();
+}
+
+struct KillOnDrop(std::process::Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
