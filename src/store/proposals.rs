@@ -30,6 +30,44 @@ pub struct ProposalRow {
     pub advice_requested_at: Option<NaiveDateTime>,
 }
 
+/// A proposal without its content document: what lists need. Reading the 4–5 KB document of
+/// every row was most of a list's cost (docs/performance.md).
+#[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
+#[diesel(table_name = proposals)]
+pub struct ProposalListRow {
+    pub id: String,
+    pub reference: Option<String>,
+    pub status: String,
+    pub owner_id: String,
+    pub title: String,
+    pub product: String,
+    pub therapeutic_area: String,
+    pub round: i32,
+    pub version: i64,
+    pub created_at: NaiveDateTime,
+    pub updated_at: NaiveDateTime,
+    pub submitted_at: Option<NaiveDateTime>,
+}
+
+impl From<ProposalRow> for ProposalListRow {
+    fn from(row: ProposalRow) -> Self {
+        ProposalListRow {
+            id: row.id,
+            reference: row.reference,
+            status: row.status,
+            owner_id: row.owner_id,
+            title: row.title,
+            product: row.product,
+            therapeutic_area: row.therapeutic_area,
+            round: row.round,
+            version: row.version,
+            created_at: row.created_at,
+            updated_at: row.updated_at,
+            submitted_at: row.submitted_at,
+        }
+    }
+}
+
 pub struct SearchColumns<'a> {
     pub title: &'a str,
     pub product: &'a str,
@@ -173,9 +211,9 @@ pub fn list(
     conn: &mut DbConnection,
     scope: &ListScope,
     filter: &ListFilter,
-) -> QueryResult<Vec<ProposalRow>> {
+) -> QueryResult<Vec<ProposalListRow>> {
     let mut query = proposals::table
-        .select(ProposalRow::as_select())
+        .select(ProposalListRow::as_select())
         .order(proposals::id.desc())
         .limit(filter.limit)
         .into_boxed();

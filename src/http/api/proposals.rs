@@ -17,7 +17,7 @@ use crate::http::api::{
     page_limit, parse_json, read_body,
 };
 use crate::state::AppState;
-use crate::store::proposals::{self, ListFilter, ProposalRow};
+use crate::store::proposals::{self, ListFilter, ProposalListRow};
 use crate::store::{audit, users};
 use crate::workflows::proposals::{self as workflow, Loaded};
 
@@ -62,8 +62,8 @@ pub struct ProposalSummary {
     pub submitted_at: Option<DateTime<Utc>>,
 }
 
-impl From<ProposalRow> for ProposalSummary {
-    fn from(row: ProposalRow) -> Self {
+impl From<ProposalListRow> for ProposalSummary {
+    fn from(row: ProposalListRow) -> Self {
         ProposalSummary {
             id: row.id,
             reference: row.reference,

@@ -43,6 +43,9 @@ pub async fn show_dashboard(
         }
         let rows = if p.role == Role::Msl {
             crate::workflows::msl::visible_proposals(conn, &p)?
+                .into_iter()
+                .map(proposals::ProposalListRow::from)
+                .collect()
         } else {
             proposals::list(
                 conn,
