@@ -219,14 +219,27 @@ pub fn authenticate_session(
     Ok(found)
 }
 
-pub fn end_session(conn: &mut DbConnection, key: &SecretKey, plain: &str) -> QueryResult<usize> {
+/// Ends an open session; returns its user, for the audit record.
+pub fn end_session(
+    conn: &mut DbConnection,
+    key: &SecretKey,
+    plain: &str,
+) -> QueryResult<Option<String>> {
+    let hash = key.mac_hex(SESSION_PURPOSE, plain);
+    let user_id: Option<String> = sessions::table
+        .filter(sessions::token_hash.eq(&hash))
+        .filter(sessions::ended_at.is_null())
+        .select(sessions::user_id)
+        .first(conn)
+        .optional()?;
     diesel::update(
         sessions::table
-            .filter(sessions::token_hash.eq(key.mac_hex(SESSION_PURPOSE, plain)))
+            .filter(sessions::token_hash.eq(&hash))
             .filter(sessions::ended_at.is_null()),
     )
     .set(sessions::ended_at.eq(Some(db::now())))
-    .execute(conn)
+    .execute(conn)?;
+    Ok(user_id)
 }
 
 /// Ends every open session and revokes every token of a user (on deactivation).

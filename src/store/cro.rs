@@ -196,9 +196,3 @@ pub fn webhooks_for_proposal(
         .select(WebhookRow::as_select())
         .load(conn)
 }
-
-pub fn deactivate_webhook(conn: &mut DbConnection, id: &str) -> QueryResult<usize> {
-    diesel::update(webhooks::table.filter(webhooks::id.eq(id)))
-        .set(webhooks::active.eq(false))
-        .execute(conn)
-}

@@ -306,13 +306,6 @@ pub fn save_review(
     Ok(changed == 1)
 }
 
-pub fn find_assignment(conn: &mut DbConnection, id: &str) -> QueryResult<AssignmentRow> {
-    review_assignments::table
-        .filter(review_assignments::id.eq(id))
-        .select(AssignmentRow::as_select())
-        .first(conn)
-}
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = decisions)]
 pub struct DecisionRow {

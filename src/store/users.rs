@@ -159,16 +159,6 @@ pub fn mark_email_verified(conn: &mut DbConnection, id: &str) -> QueryResult<()>
     .map(|_| ())
 }
 
-pub fn display_names(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> QueryResult<Vec<(String, String)>> {
-    users::table
-        .filter(users::id.eq_any(ids))
-        .select((users::id, users::display_name))
-        .load(conn)
-}
-
 /// Active users with a role (e.g. every admin, for programme notices).
 pub fn active_with_role(conn: &mut DbConnection, role: Role) -> QueryResult<Vec<UserRow>> {
     users::table

@@ -179,6 +179,15 @@ async fn password_sign_in_works_and_a_wrong_password_is_refused() {
         browser.get(app.url("/")).send().await.unwrap().status(),
         303
     );
+    // Signing in and out are both in the audit trail.
+    let mut conn = app.conn();
+    let actions: Vec<String> = liaison::store::audit::for_entity(&mut conn, "user", &user.id)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    assert!(actions.iter().any(|a| a == "user.signin"), "{actions:?}");
+    assert!(actions.iter().any(|a| a == "user.signout"), "{actions:?}");
 }
 
 #[actix_web::test]

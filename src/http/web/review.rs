@@ -12,7 +12,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::{Principal, WebUser};
 use crate::db;
 use crate::domain::Lang;
-use crate::domain::lifecycle::{self, Action, Status};
+use crate::domain::lifecycle::Status;
 use crate::domain::proposal::diff;
 use crate::domain::review::{ConflictKind, Criterion, Outcome};
 use crate::error::{AppError, FieldError, WebError};
@@ -633,9 +633,4 @@ pub async fn create_committee_from_form(
         }
         Err(other) => Err(other.into()),
     }
-}
-
-/// Used by the proposal page: is a transition from a form a decision (handled elsewhere)?
-pub fn is_decision_action(action: Action) -> bool {
-    crate::workflows::proposals::is_decision(action) || !lifecycle::Action::ALL.contains(&action)
 }

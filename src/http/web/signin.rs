@@ -230,8 +230,21 @@ pub async fn signout(
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         let key = state.key.clone();
         let plain = cookie.value().to_string();
-        db::run(&state.pool, move |conn| {
-            Ok(credentials::end_session(conn, &key, &plain)?)
+        // Ending the session and its audit record go in one transaction.
+        db::run_tx(&state.pool, move |conn| {
+            if let Some(user_id) = credentials::end_session(conn, &key, &plain)? {
+                let user = users::find(conn, &user_id)?;
+                audit::append(
+                    conn,
+                    Entry::new(
+                        &Actor::user(&user.id, &user.role),
+                        "user.signout",
+                        "user",
+                        &user.id,
+                    ),
+                )?;
+            }
+            Ok(())
         })
         .await?;
     }
