@@ -4,6 +4,8 @@
 #
 #   bash bench/run.sh            # full: SQLite (+ PostgreSQL), 10 000 and 1 000 000 proposals
 #   bash bench/run.sh --quick    # 10 000 proposals only, 3 s per measurement
+#   bash bench/run.sh --smoke    # CI: the debug build already there, SQLite, 500 proposals,
+#                                # 1 s each; fails when a measurement errs or yields nothing
 #
 # Environment:
 #   CARGO_TARGET_DIR  where cargo builds (default: target)
@@ -15,6 +17,7 @@
 #   BENCH_DURATION    seconds per measurement (default 10, quick 3)
 #   BENCH_KEEP=1      keep the work directory (SQLite databases, server logs)
 #   BENCH_NO_BUILD=1  use the release binaries already built (no cargo)
+#   BENCH_SIZES       space-separated proposal counts, e.g. "1000000" (overrides the mode's)
 #
 # All HTTP traffic goes to 127.0.0.1. wrk (Debian package) is installed when missing, and so
 # is the sqlite3 shell. Every loop is bounded in count and time; the server is killed and the
@@ -23,22 +26,30 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 QUICK=0
+SMOKE=0
 case "${1:-}" in
     --quick) QUICK=1 ;;
+    --smoke) SMOKE=1 ;;
     "") ;;
-    *) echo "usage: bash bench/run.sh [--quick]" >&2; exit 2 ;;
+    *) echo "usage: bash bench/run.sh [--quick|--smoke]" >&2; exit 2 ;;
 esac
 
-DURATION=${BENCH_DURATION:-$([ "$QUICK" = 1 ] && echo 3 || echo 10)}
+export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 CONNECTIONS=32
 THREADS=2
-if [ "$QUICK" = 1 ]; then SIZES=(10000); PDF_RENDERS=40; else SIZES=(10000 1000000); PDF_RENDERS=300; fi
-export CARGO_TARGET_DIR=${CARGO_TARGET_DIR:-target}
 RELEASE="$CARGO_TARGET_DIR/release"
 DATE=$(date -u +%F)
-SUFFIX=""
-if [ "$QUICK" = 1 ]; then SUFFIX="-quick"; fi
+if [ "$SMOKE" = 1 ]; then
+    DURATION=${BENCH_DURATION:-1}; SIZES=(500); PDF_RENDERS=3; SUFFIX="-smoke"
+    RELEASE="$CARGO_TARGET_DIR/debug"; BENCH_NO_BUILD=1; BENCH_NO_PG=1
+elif [ "$QUICK" = 1 ]; then
+    DURATION=${BENCH_DURATION:-3}; SIZES=(10000); PDF_RENDERS=40; SUFFIX="-quick"
+else
+    DURATION=${BENCH_DURATION:-10}; SIZES=(10000 1000000); PDF_RENDERS=300; SUFFIX=""
+fi
+if [ -n "${BENCH_SIZES:-}" ]; then read -r -a SIZES <<<"$BENCH_SIZES"; fi
 RESULTS="bench/results-$DATE$SUFFIX.md"
+if [ "$SMOKE" = 1 ]; then RESULTS="$(mktemp -d /tmp/liaison-bench-smoke.XXXXXX)/results.md"; fi
 
 WORK=$(mktemp -d /tmp/liaison-bench.XXXXXX)
 SERVER_PID=""
@@ -95,12 +106,18 @@ need_apt wrk wrk
 need_apt sqlite3 sqlite3
 command -v curl >/dev/null || need_apt curl curl
 
-if [ "${BENCH_NO_BUILD:-0}" = 1 ]; then
+if [ "$SMOKE" = 1 ]; then
+    log "--smoke: using the debug binaries in $RELEASE"
+    for bin in liaison bench_seed examples/pdf_bench; do
+        [ -x "$RELEASE/$bin" ] || { echo "missing $RELEASE/$bin (cargo test builds it)" >&2; exit 1; }
+    done
+elif [ "${BENCH_NO_BUILD:-0}" = 1 ]; then
     log "BENCH_NO_BUILD=1: using the binaries already in $RELEASE"
 else
-    log "building release binaries (cargo build --release --bins, example pdf_bench)"
-    timeout 3600 nice -n 10 cargo build --release --bins --quiet
-    timeout 3600 nice -n 10 cargo build --release --example pdf_bench --quiet
+    log "building release binaries (cargo build --release --bins --example pdf_bench)"
+    # One invocation: building the example separately would resolve dependency features
+    # differently (dev-dependencies) and rebuild half the tree.
+    timeout 3600 nice -n 10 cargo build --release --bins --example pdf_bench --quiet
 fi
 
 # ------------------------------------------------------------------------------------ helpers
@@ -284,6 +301,7 @@ bench_backend() { # backend size db_url
     local load_before r
     load_before=$(load1)
     read -r H_rps H_p50 H_p99 H_err _ < <(run_wrk healthz /healthz -s "$WORK/report.lua")
+    read -r M_rps M_p50 M_p99 M_err _ < <(run_wrk me "/api/v1/me" -H "$auth" -s "$WORK/report.lua")
     read -r G_rps G_p50 G_p99 G_err _ < <(run_wrk get "/api/v1/proposals/$sample" -H "$auth" -s "$WORK/report.lua")
     read -r L_rps L_p50 L_p99 L_err _ < <(run_wrk list "/api/v1/proposals?limit=50" -H "$auth" -s "$WORK/report.lua")
     read -r D_rps D_p50 D_p99 D_err _ < <(run_wrk deep "/api/v1/proposals?limit=50&cursor=$cursor" -H "$auth" -s "$WORK/report.lua")
@@ -296,7 +314,8 @@ bench_backend() { # backend size db_url
     stop_server
 
     # The server's own list query, deep in the set: keyset (what the API runs) vs OFFSET.
-    local cols="id, reference, status, owner_id, title, product, therapeutic_area, content, round, version, created_at, updated_at, submitted_at, committee_id, advice_requested_at"
+    # The columns the list reads (store::proposals::ProposalListRow): no content document.
+    local cols="id, reference, status, title, product, therapeutic_area, round, updated_at, submitted_at"
     local total
     if [ "$backend" = sqlite ]; then total=$(sqlite3 "$url" "SELECT count(*) FROM proposals WHERE owner_id = $owner_sql");
     else total=$(psql "$url" -qAt -c "SELECT count(*) FROM proposals WHERE owner_id = $owner_sql"); fi
@@ -327,6 +346,7 @@ bench_backend() { # backend size db_url
 
     local tag="$backend | $size"
     row "$tag | GET /healthz (floor) | $H_rps | 1.000 | $H_p50 | $H_p99 | $H_err"
+    row "$tag | GET /api/v1/me (authenticated floor: bearer check + one user read) | $M_rps | $(ratio "$M_rps" "$H_rps") | $M_p50 | $M_p99 | $M_err"
     row "$tag | GET /api/v1/proposals/{id} | $G_rps | $(ratio "$G_rps" "$H_rps") | $G_p50 | $G_p99 | $G_err"
     row "$tag | GET /api/v1/proposals?limit=50 (first page) | $L_rps | $(ratio "$L_rps" "$H_rps") | $L_p50 | $L_p99 | $L_err"
     row "$tag | same, cursor $offset rows from the oldest end | $D_rps | $(ratio "$D_rps" "$H_rps") | $D_p50 | $D_p99 | $D_err"
@@ -335,6 +355,15 @@ bench_backend() { # backend size db_url
     row "$tag | SQL keyset deep page (median of 5, ms) | | | $t_keyset | | "
     row "$tag | SQL OFFSET $skip deep page (median of 5, ms) | | | $t_offset | | "
     row "$tag | server peak RSS (VmHWM) | $((rss_kb / 1024)) MB | | | | "
+
+    local measurement name rps errs
+    for measurement in "healthz $H_rps $H_err" "me $M_rps $M_err" "get $G_rps $G_err" \
+        "list $L_rps $L_err" "deep $D_rps $D_err" "create_submit $C_pairs $C_err"; do
+        read -r name rps errs <<<"$measurement"
+        if [ "$errs" != 0 ] || awk -v r="$rps" 'BEGIN { exit !(r <= 0) }'; then
+            FAILURES+=("$backend N=$size $name: $rps/s, $errs errors")
+        fi
+    done
 
     {
         echo "| $tag | GET one ≥ 0.30 × floor | $(ratio "$G_rps" "$H_rps") | $(check "$G_rps >= 0.30 * $H_rps") |"
@@ -345,6 +374,7 @@ bench_backend() { # backend size db_url
     } >>"$VERDICTS"
 }
 
+FAILURES=()
 BACKENDS=(sqlite)
 if [ "${BENCH_NO_PG:-0}" != 1 ]; then
     if [ -n "${BENCH_PG_URL:-}" ]; then
@@ -415,3 +445,8 @@ echo "| pdf | — | summary PDF ≥ 30 per second per core | $PDF_RATE/s | $(che
 
 cat "$RESULTS"
 log "written $RESULTS"
+if [ "${#FAILURES[@]}" -gt 0 ]; then
+    printf 'measurement failed: %s\n' "${FAILURES[@]}" >&2
+    [ "$SMOKE" = 1 ] && exit 1
+fi
+if [ "$SMOKE" = 1 ]; then log "smoke run passed: every measurement answered without errors"; fi

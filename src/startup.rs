@@ -6,7 +6,7 @@ use std::time::Instant;
 use actix_web::dev::{Server, Service};
 use actix_web::http::header::{self, HeaderName, HeaderValue};
 use actix_web::middleware::DefaultHeaders;
-use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, web};
+use actix_web::{App, HttpMessage, HttpRequest, HttpResponse, HttpServer, ResponseError, web};
 use anyhow::Context;
 use tokio::sync::watch;
 use tracing_actix_web::{RequestId, TracingLogger};
@@ -104,6 +104,7 @@ impl Application {
                 settings.signin_window,
             ),
             api_limiter: crate::auth::rate_limit::RequestLimiter::new(settings.api_rate_per_minute),
+            credentials: crate::auth::CredentialCache::default(),
             metrics: Metrics::default(),
             settings,
         });
@@ -152,6 +153,8 @@ fn is_api(path: &str) -> bool {
 fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let body_limit = state.settings.body_limit_bytes;
     let secure = state.settings.cookies_secure();
+    let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    let blocking_threads = blocking_threads_per_worker(state.settings.db_pool_size, workers);
     let server = HttpServer::new(move || {
         let json_config = web::JsonConfig::default()
             .limit(body_limit)
@@ -174,6 +177,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
         });
         let path_config = web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into());
         let state_for_metrics = state.clone();
+        let pool = state.pool.clone();
         App::new()
             .app_data(state.clone())
             .app_data(json_config)
@@ -182,6 +186,22 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .app_data(web::PayloadConfig::default().limit(body_limit))
             .configure(http::configure)
             .default_service(web::to(not_found))
+            .wrap_fn(move |req, srv| {
+                // Room for the check a cached credential defers to the request's first
+                // database work (`auth::Principal`); it runs at the end if nothing took it.
+                let future = srv.call(req);
+                let pool = pool.clone();
+                async move {
+                    match db::with_request_scope(pool, future).await {
+                        (answer, Ok(())) => answer,
+                        // The check failed: its error replaces the handler's answer.
+                        (Ok(answer), Err(error)) => {
+                            Ok(answer.into_response(error.error_response()))
+                        }
+                        (Err(_), Err(error)) => Err(error.into()),
+                    }
+                }
+            })
             .wrap_fn(move |req, srv| {
                 // Every page response carries the CSRF cookie its forms are checked against.
                 let mut new_cookie = None;
@@ -228,10 +248,20 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             )
             .wrap(TracingLogger::default())
     })
+    .workers(workers)
+    // Database work runs on the blocking pool and each task holds a pooled connection; more
+    // threads than connections only wait on the pool (docs/performance.md).
+    .worker_max_blocking_threads(blocking_threads)
     .listen(listener)?
     .shutdown_timeout(30)
     .run();
     Ok(server)
+}
+
+/// Blocking threads per worker so that all workers together have about one per pooled
+/// connection (at least two each, so a slow task such as a PDF does not stall a worker).
+fn blocking_threads_per_worker(pool_size: u32, workers: usize) -> usize {
+    (pool_size as usize).div_ceil(workers.max(1)).max(2)
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
@@ -239,5 +269,18 @@ async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
         Err(AppError::NotFound.into())
     } else {
         Err(WebError(AppError::NotFound).into())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blocking_threads_match_the_connection_pool() {
+        assert_eq!(blocking_threads_per_worker(8, 2), 4);
+        assert_eq!(blocking_threads_per_worker(8, 3), 3);
+        assert_eq!(blocking_threads_per_worker(2, 4), 2);
+        assert_eq!(blocking_threads_per_worker(8, 0), 8);
     }
 }

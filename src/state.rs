@@ -17,5 +17,7 @@ pub struct AppState {
     pub ip_limiter: FailureLimiter,
     /// Requests per bearer credential and minute.
     pub api_limiter: crate::auth::rate_limit::RequestLimiter,
+    /// Recently authenticated bearer tokens (confirmed again on every request).
+    pub credentials: crate::auth::CredentialCache,
     pub metrics: Metrics,
 }

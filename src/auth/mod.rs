@@ -1,5 +1,6 @@
 //! Who is calling: bearer tokens for the JSON API, session cookies for the web pages.
 
+pub mod credential_cache;
 pub mod csrf;
 pub mod password;
 pub mod policy;
@@ -18,11 +19,12 @@ use crate::state::AppState;
 use crate::store::audit::Actor;
 use crate::store::credentials;
 use crate::store::users::UserRow;
+pub use credential_cache::CredentialCache;
 
 pub const SESSION_COOKIE: &str = "liaison_session";
 
 /// The authenticated caller of a request.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub user_id: String,
     pub role: Role,
@@ -42,6 +44,13 @@ impl Principal {
             lang: user.lang(),
             organization_id: user.organization_id.clone(),
         }
+    }
+
+    /// Same user acting with the same authority (role and organisation).
+    pub fn same_authority(&self, other: &Principal) -> bool {
+        self.user_id == other.user_id
+            && self.role == other.role
+            && self.organization_id == other.organization_id
     }
 
     pub fn actor(&self) -> Actor {
@@ -66,6 +75,11 @@ fn bearer_token(req: &HttpRequest) -> Option<String> {
 
 /// JSON API callers authenticate with `Authorization: Bearer …` only; cookies are ignored there,
 /// so the API needs no CSRF defence.
+///
+/// A token this process has seen recently is admitted from the [`CredentialCache`] without a
+/// database trip, and confirmed by the request's first database work instead (same trip,
+/// same connection): one `web::block` per request, and a revoked token is still refused on
+/// its next request.
 impl FromRequest for Principal {
     type Error = AppError;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
@@ -76,20 +90,61 @@ impl FromRequest for Principal {
         Box::pin(async move {
             let state = state?;
             let token = token.ok_or(AppError::Unauthenticated)?;
-            let key = state.key.clone();
-            let found = db::run(&state.pool, move |conn| {
-                Ok(credentials::authenticate_token(conn, &key, &token)?)
-            })
-            .await?;
-            let (token, user) = found.ok_or(AppError::Unauthenticated)?;
-            if let Some(retry_after_secs) =
-                state.api_limiter.hit(&token.id, std::time::Instant::now())
-            {
+            let mac = credentials::token_mac(&state.key, &token);
+            let now = std::time::Instant::now();
+            let (token_id, principal) = match state.credentials.get(&mac, now) {
+                Some(cached) => {
+                    let check = confirmation(state.clone(), mac, cached.principal.clone());
+                    if let Err(check) = db::defer_to_first_use(check) {
+                        // Outside a request scope: confirm now.
+                        db::run(&state.pool, check).await?;
+                    }
+                    (cached.token_id, cached.principal)
+                }
+                None => {
+                    let lookup = mac.clone();
+                    let found = db::run(&state.pool, move |conn| {
+                        Ok(credentials::authenticate_token_mac(conn, &lookup)?)
+                    })
+                    .await?;
+                    let (token, user) = found.ok_or(AppError::Unauthenticated)?;
+                    let principal = Principal::from_user(&user);
+                    state
+                        .credentials
+                        .insert(mac, token.id.clone(), principal.clone(), now);
+                    (token.id, principal)
+                }
+            };
+            if let Some(retry_after_secs) = state.api_limiter.hit(&token_id, now) {
                 return Err(AppError::TooManyRequests { retry_after_secs });
             }
-            Ok(Principal::from_user(&user))
+            Ok(principal)
         })
     }
+}
+
+/// Confirms a credential admitted from the cache: the token is still live and its user active,
+/// with the role and organisation the request was admitted with. Otherwise the entry is
+/// dropped and the request answers 401 (the next one is looked up afresh).
+fn confirmation(state: web::Data<AppState>, mac: String, admitted: Principal) -> db::DeferredCheck {
+    Box::new(move |conn| {
+        let current = credentials::authenticate_token_mac(conn, &mac)?
+            .map(|(token, user)| (token.id, Principal::from_user(&user)));
+        match current {
+            Some((_, now)) if now == admitted => Ok(()),
+            Some((token_id, now)) if now.same_authority(&admitted) => {
+                // A new name or language: right from the next request on.
+                state
+                    .credentials
+                    .insert(mac, token_id, now, std::time::Instant::now());
+                Ok(())
+            }
+            _ => {
+                state.credentials.remove(&mac);
+                Err(AppError::Unauthenticated)
+            }
+        }
+    })
 }
 
 /// A signed-in web user (session cookie). Unauthenticated requests are redirected to sign-in.

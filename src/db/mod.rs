@@ -3,6 +3,8 @@
 
 pub mod schema;
 
+use std::cell::RefCell;
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Timelike, Utc};
@@ -21,8 +23,36 @@ pub enum DbConnection {
     Sqlite(diesel::SqliteConnection),
 }
 
-pub type Pool = r2d2::Pool<ConnectionManager>;
 pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
+
+/// The connection pool, plus (SQLite only) the queue writers of this process wait in.
+///
+/// SQLite allows one writer at a time. Without the queue, writers wait in SQLite's busy
+/// handler, which sleeps with back-off (1, 2, 5 … 100 ms) instead of queueing: a writer that
+/// loses a few times sleeps while the lock is free, which gave create+submit a p99 ten times
+/// its p50 (docs/performance.md). The semaphore is FIFO, so writers of this process take
+/// turns in arrival order; `busy_timeout` still covers writers of other processes (the CLI,
+/// a separate `liaison worker`).
+#[derive(Clone)]
+pub struct Pool {
+    connections: r2d2::Pool<ConnectionManager>,
+    writers: Option<Arc<tokio::sync::Semaphore>>,
+}
+
+impl Pool {
+    /// A connection, waiting up to the pool's timeout for one to be free.
+    pub fn get(&self) -> Result<PooledConn, r2d2::Error> {
+        self.connections.get()
+    }
+
+    pub fn state(&self) -> r2d2::State {
+        self.connections.state()
+    }
+
+    pub fn max_size(&self) -> u32 {
+        self.connections.max_size()
+    }
+}
 
 /// Which backend a `DATABASE_URL` names. Chosen from the scheme, never by trial, so that a
 /// wrong PostgreSQL password is reported as such instead of as an "invalid URL".
@@ -94,7 +124,7 @@ impl r2d2::ManageConnection for ConnectionManager {
 }
 
 pub fn build_pool(url: &str, max_size: u32) -> Result<Pool, r2d2::Error> {
-    r2d2::Pool::builder()
+    let connections = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
         // A broken connection surfaces as a query error (503) anyway; skipping the per-checkout
@@ -102,7 +132,15 @@ pub fn build_pool(url: &str, max_size: u32) -> Result<Pool, r2d2::Error> {
         .test_on_check_out(false)
         .build(ConnectionManager {
             url: url.to_string(),
-        })
+        })?;
+    let writers = match Backend::from_url(url) {
+        Backend::Sqlite => Some(Arc::new(tokio::sync::Semaphore::new(1))),
+        Backend::Postgres => None,
+    };
+    Ok(Pool {
+        connections,
+        writers,
+    })
 }
 
 /// Applies the embedded migrations of the connection's backend.
@@ -178,8 +216,83 @@ pub fn new_id() -> String {
     uuid::Uuid::now_v7().to_string()
 }
 
-/// Runs blocking database work off the async threads: one pooled connection per call.
+/// A check that must pass before a request's first database work, run on the same
+/// connection in the same trip to the blocking pool (see [`defer_to_first_use`]).
+pub type DeferredCheck = Box<dyn FnOnce(&mut DbConnection) -> Result<(), AppError> + Send>;
+
+tokio::task_local! {
+    /// The deferred check of the request being served, until a [`run`] takes it.
+    static DEFERRED_CHECK: RefCell<Option<DeferredCheck>>;
+}
+
+/// Serves one request with room for a deferred check. Every HTTP request runs inside this
+/// (`startup::run`). A check still pending when the handler has answered runs then; the
+/// second value is its outcome, and the caller replaces the answer when it failed.
+pub async fn with_request_scope<Fut, R>(pool: Pool, serve: Fut) -> (R, Result<(), AppError>)
+where
+    Fut: std::future::Future<Output = R>,
+{
+    DEFERRED_CHECK
+        .scope(RefCell::new(None), async move {
+            let answer = serve.await;
+            let outcome = match take_deferred_check() {
+                Some(check) => run_unchecked(&pool, check).await,
+                None => Ok(()),
+            };
+            (answer, outcome)
+        })
+        .await
+}
+
+/// Defers `check` to the first [`run`] or [`run_tx`] of the current request, so that it costs
+/// no trip of its own. Returns the check back when there is no request scope (a caller outside
+/// [`with_request_scope`] must run it itself).
+pub fn defer_to_first_use(check: DeferredCheck) -> Result<(), DeferredCheck> {
+    let mut check = Some(check);
+    let _ = DEFERRED_CHECK.try_with(|slot| {
+        let mut slot = slot.borrow_mut();
+        // Never drop a check already waiting: run both.
+        *slot = match (slot.take(), check.take()) {
+            (Some(first), Some(second)) => Some(Box::new(move |conn: &mut DbConnection| {
+                first(conn)?;
+                second(conn)
+            })),
+            (first, second) => first.or(second),
+        };
+    });
+    match check {
+        None => Ok(()),
+        Some(check) => Err(check),
+    }
+}
+
+fn take_deferred_check() -> Option<DeferredCheck> {
+    DEFERRED_CHECK
+        .try_with(|slot| slot.borrow_mut().take())
+        .ok()
+        .flatten()
+}
+
+/// Runs blocking database work off the async threads: one pooled connection per call. The
+/// first call of a request also runs the request's deferred check, before `f`.
 pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    match take_deferred_check() {
+        Some(check) => {
+            run_unchecked(pool, move |conn| {
+                check(conn)?;
+                f(conn)
+            })
+            .await
+        }
+        None => run_unchecked(pool, f).await,
+    }
+}
+
+async fn run_unchecked<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
@@ -194,13 +307,36 @@ where
 }
 
 /// Like [`run`], wrapped in one [`write_tx`]. A guardrail refusal rolls the change back, then
-/// its audit record is written in a transaction of its own.
+/// its audit record is written in a transaction of its own. Every write goes through here, so
+/// that on SQLite it takes its turn in the pool's writer queue.
 pub async fn run_tx<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
-    run(pool, move |conn| match write_tx(conn, f) {
+    let turn = match &pool.writers {
+        Some(queue) => Some(
+            queue
+                .clone()
+                .acquire_owned()
+                .await
+                .map_err(|e| AppError::Internal(anyhow::anyhow!("writer queue closed: {e}")))?,
+        ),
+        None => None,
+    };
+    run(pool, move |conn| {
+        // Held until the transaction has ended, even when the request is dropped meanwhile.
+        let _turn = turn;
+        run_in_tx(conn, f)
+    })
+    .await
+}
+
+fn run_in_tx<T, F>(conn: &mut DbConnection, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
+{
+    match write_tx(conn, f) {
         Err(AppError::Refused {
             conflict,
             detail,
@@ -216,8 +352,7 @@ where
             })
         }
         other => other,
-    })
-    .await
+    }
 }
 
 #[cfg(test)]
@@ -232,6 +367,165 @@ mod tests {
         assert_eq!(Backend::from_url("sqlite://x.db"), Backend::Sqlite);
         assert_eq!(sqlite_path("sqlite://x.db"), "x.db");
         assert_eq!(sqlite_path("/tmp/a.db"), "/tmp/a.db");
+    }
+
+    fn memory_pool() -> Pool {
+        match build_pool(":memory:", 2) {
+            Ok(pool) => pool,
+            Err(e) => panic!("in-memory pool: {e}"),
+        }
+    }
+
+    /// Records the order of events and the thread each ran on.
+    type Log = Arc<std::sync::Mutex<Vec<(&'static str, std::thread::ThreadId)>>>;
+
+    fn note(log: &Log, what: &'static str) {
+        if let Ok(mut log) = log.lock() {
+            log.push((what, std::thread::current().id()));
+        }
+    }
+
+    fn check_that_notes(log: &Log, result: Result<(), AppError>) -> DeferredCheck {
+        let log = log.clone();
+        Box::new(move |_conn: &mut DbConnection| {
+            note(&log, "check");
+            result
+        })
+    }
+
+    #[actix_web::test]
+    async fn a_deferred_check_runs_first_in_the_same_trip_as_the_first_database_work() {
+        let pool = memory_pool();
+        let log: Log = Arc::default();
+        let (first, second) = (log.clone(), log.clone());
+        let answer = with_request_scope(pool.clone(), async {
+            assert!(defer_to_first_use(check_that_notes(&log, Ok(()))).is_ok());
+            run(&pool, move |_| {
+                note(&first, "work");
+                Ok(())
+            })
+            .await?;
+            run(&pool, move |_| {
+                note(&second, "more work");
+                Ok(())
+            })
+            .await
+        })
+        .await;
+        assert!(matches!(answer, (Ok(()), Ok(()))));
+        let log = log.lock().map(|l| l.clone()).unwrap_or_default();
+        let order: Vec<&str> = log.iter().map(|(what, _)| *what).collect();
+        assert_eq!(order, ["check", "work", "more work"]);
+        assert_eq!(
+            log[0].1, log[1].1,
+            "check and work ran in one blocking call"
+        );
+    }
+
+    #[actix_web::test]
+    async fn a_failing_deferred_check_stops_the_work() {
+        let pool = memory_pool();
+        let log: Log = Arc::default();
+        let worker = log.clone();
+        let answer = with_request_scope(pool.clone(), async {
+            assert!(
+                defer_to_first_use(check_that_notes(&log, Err(AppError::Unauthenticated))).is_ok()
+            );
+            run_tx(&pool, move |_| {
+                note(&worker, "work");
+                Ok(())
+            })
+            .await
+        })
+        .await;
+        assert!(matches!(answer, (Err(AppError::Unauthenticated), Ok(()))));
+        let order: Vec<&str> = log
+            .lock()
+            .map(|l| l.iter().map(|(w, _)| *w).collect())
+            .unwrap_or_default();
+        assert_eq!(order, ["check"]);
+    }
+
+    #[actix_web::test]
+    async fn a_check_nothing_took_runs_when_the_request_ends_and_its_failure_wins() {
+        let pool = memory_pool();
+        let log: Log = Arc::default();
+        let answer = with_request_scope(pool.clone(), async {
+            assert!(
+                defer_to_first_use(check_that_notes(&log, Err(AppError::Unauthenticated))).is_ok()
+            );
+            "answer without database work"
+        })
+        .await;
+        assert!(matches!(
+            answer,
+            (
+                "answer without database work",
+                Err(AppError::Unauthenticated)
+            )
+        ));
+        assert_eq!(log.lock().map(|l| l.len()).unwrap_or(0), 1);
+    }
+
+    #[actix_web::test]
+    async fn two_deferred_checks_both_run() {
+        let pool = memory_pool();
+        let log: Log = Arc::default();
+        let answer = with_request_scope(pool.clone(), async {
+            assert!(defer_to_first_use(check_that_notes(&log, Ok(()))).is_ok());
+            assert!(defer_to_first_use(check_that_notes(&log, Ok(()))).is_ok());
+            run(&pool, |_| Ok(())).await
+        })
+        .await;
+        assert!(matches!(answer, (Ok(()), Ok(()))));
+        assert_eq!(log.lock().map(|l| l.len()).unwrap_or(0), 2);
+    }
+
+    #[test]
+    fn outside_a_request_scope_the_check_is_handed_back() {
+        let log: Log = Arc::default();
+        assert!(defer_to_first_use(check_that_notes(&log, Ok(()))).is_err());
+    }
+
+    #[actix_web::test]
+    async fn sqlite_writers_take_turns_in_arrival_order() {
+        let dir = std::env::temp_dir().join(format!("liaison-writers-{}", new_id()));
+        let path = dir.to_string_lossy().to_string();
+        let pool = match build_pool(&path, 4) {
+            Ok(pool) => pool,
+            Err(e) => panic!("pool: {e}"),
+        };
+        let setup = run_tx(&pool, |conn| {
+            conn.batch_execute("CREATE TABLE t (n INTEGER)")?;
+            Ok(())
+        });
+        assert!(setup.await.is_ok());
+        let writes = (0..16).map(|n| {
+            run_tx(&pool, move |conn| {
+                std::thread::sleep(Duration::from_millis(2));
+                conn.batch_execute(&format!("INSERT INTO t VALUES ({n})"))?;
+                Ok(())
+            })
+        });
+        let results = futures_util::future::join_all(writes).await;
+        assert!(
+            results.iter().all(Result::is_ok),
+            "no writer failed: {results:?}"
+        );
+        let order = run(&pool, |conn| {
+            #[derive(QueryableByName)]
+            struct N {
+                #[diesel(sql_type = diesel::sql_types::Integer)]
+                n: i32,
+            }
+            Ok(diesel::sql_query("SELECT n FROM t ORDER BY rowid").load::<N>(conn)?)
+        })
+        .await
+        .map(|rows| rows.into_iter().map(|r| r.n).collect::<Vec<_>>());
+        assert_eq!(order.ok(), Some((0..16).collect::<Vec<_>>()));
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{path}{suffix}"));
+        }
     }
 
     #[test]

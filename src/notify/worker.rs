@@ -143,10 +143,8 @@ impl Worker {
             if last_reminders.is_none_or(|t| t.elapsed() >= self.config.reminder_interval) {
                 last_reminders = Some(std::time::Instant::now());
                 // Unique outbox keys make this safe to run in every process.
-                let result = db::run(&self.pool, |conn| {
-                    db::write_tx(conn, |conn| {
-                        crate::workflows::study::queue_reminders(conn, db::now().date())
-                    })
+                let result = db::run_tx(&self.pool, |conn| {
+                    crate::workflows::study::queue_reminders(conn, db::now().date())
                 })
                 .await;
                 match result {
@@ -170,7 +168,7 @@ impl Worker {
             }
         }
         let id = self.id.clone();
-        match db::run(&self.pool, move |conn| Ok(outbox::release(conn, &id)?)).await {
+        match db::run_tx(&self.pool, move |conn| Ok(outbox::release(conn, &id)?)).await {
             Ok(released) => tracing::info!(worker = %self.id, released, "outbox worker stopped"),
             Err(error) => tracing::warn!(%error, "outbox worker could not release its claims"),
         }
@@ -179,10 +177,8 @@ impl Worker {
     /// One round: claim a batch, deliver each message. Returns how many were processed.
     pub async fn run_once(&self, stop: &watch::Receiver<bool>) -> Result<usize, AppError> {
         let (id, lease, batch) = (self.id.clone(), self.config.lease, self.config.batch);
-        let claimed = db::run(&self.pool, move |conn| {
-            db::write_tx(conn, |conn| {
-                Ok(outbox::claim(conn, &id, db::now(), lease, batch)?)
-            })
+        let claimed = db::run_tx(&self.pool, move |conn| {
+            Ok(outbox::claim(conn, &id, db::now(), lease, batch)?)
         })
         .await?;
         let count = claimed.len();
@@ -326,7 +322,7 @@ impl Worker {
         let redact = Email::carries_secret(&row.event);
         match outcome {
             Outcome::Sent => {
-                db::run(&self.pool, move |conn| {
+                db::run_tx(&self.pool, move |conn| {
                     Ok(outbox::mark_sent(conn, &id, &worker, redact)?)
                 })
                 .await?;
@@ -337,7 +333,7 @@ impl Worker {
                     + chrono::Duration::from_std(delay)
                         .unwrap_or_else(|_| chrono::Duration::hours(1));
                 tracing::warn!(message = %row.id, attempts = row.attempts, %error, "delivery failed; will retry");
-                db::run(&self.pool, move |conn| {
+                db::run_tx(&self.pool, move |conn| {
                     Ok(outbox::mark_failed(
                         conn,
                         &id,
@@ -350,7 +346,7 @@ impl Worker {
             }
             Outcome::Dead(error) => {
                 tracing::error!(message = %row.id, attempts = row.attempts, %error, "delivery gave up");
-                db::run(&self.pool, move |conn| {
+                db::run_tx(&self.pool, move |conn| {
                     Ok(outbox::mark_failed(conn, &id, &worker, &error, None)?)
                 })
                 .await?;

@@ -60,6 +60,11 @@ pub fn create_user_token(
     Ok((plain, row))
 }
 
+/// The keyed hash a plain bearer token is stored and looked up by.
+pub fn token_mac(key: &SecretKey, plain: &str) -> String {
+    key.mac_hex(TOKEN_PURPOSE, plain)
+}
+
 /// The token's user when the token exists, is neither revoked nor expired, and the user is
 /// active. Records the time of use (at most once a minute, to spare writes).
 pub fn authenticate_token(
@@ -67,10 +72,18 @@ pub fn authenticate_token(
     key: &SecretKey,
     plain: &str,
 ) -> QueryResult<Option<(ApiTokenRow, UserRow)>> {
+    authenticate_token_mac(conn, &token_mac(key, plain))
+}
+
+/// [`authenticate_token`] by the token's keyed hash ([`token_mac`]).
+pub fn authenticate_token_mac(
+    conn: &mut DbConnection,
+    mac: &str,
+) -> QueryResult<Option<(ApiTokenRow, UserRow)>> {
     let now = db::now();
     let found: Option<(ApiTokenRow, UserRow)> = api_tokens::table
         .inner_join(users::table.on(api_tokens::user_id.eq(users::id.nullable())))
-        .filter(api_tokens::token_hash.eq(key.mac_hex(TOKEN_PURPOSE, plain)))
+        .filter(api_tokens::token_hash.eq(mac))
         .filter(api_tokens::revoked_at.is_null())
         .filter(api_tokens::expires_at.gt(now))
         .filter(users::active.eq(true))

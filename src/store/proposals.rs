@@ -30,21 +30,18 @@ pub struct ProposalRow {
     pub advice_requested_at: Option<NaiveDateTime>,
 }
 
-/// A proposal without its content document: what lists need. Reading the 4–5 KB document of
-/// every row was most of a list's cost (docs/performance.md).
+/// A proposal as lists show it: no content document and nothing else a list does not show.
+/// Reading the 4–5 KB document of every row was most of a list's cost (docs/performance.md).
 #[derive(Debug, Clone, Queryable, Selectable, PartialEq)]
 #[diesel(table_name = proposals)]
 pub struct ProposalListRow {
     pub id: String,
     pub reference: Option<String>,
     pub status: String,
-    pub owner_id: String,
     pub title: String,
     pub product: String,
     pub therapeutic_area: String,
     pub round: i32,
-    pub version: i64,
-    pub created_at: NaiveDateTime,
     pub updated_at: NaiveDateTime,
     pub submitted_at: Option<NaiveDateTime>,
 }
@@ -55,13 +52,10 @@ impl From<ProposalRow> for ProposalListRow {
             id: row.id,
             reference: row.reference,
             status: row.status,
-            owner_id: row.owner_id,
             title: row.title,
             product: row.product,
             therapeutic_area: row.therapeutic_area,
             round: row.round,
-            version: row.version,
-            created_at: row.created_at,
             updated_at: row.updated_at,
             submitted_at: row.submitted_at,
         }
@@ -97,8 +91,8 @@ pub fn insert(
             proposals::created_at.eq(now),
             proposals::updated_at.eq(now),
         ))
-        .execute(conn)?;
-    find(conn, &id)
+        .returning(proposals::all_columns)
+        .get_result(conn)
 }
 
 pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<ProposalRow> {
@@ -109,15 +103,15 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<ProposalRow> {
 }
 
 /// Writes new content only if the row is still at `expected_version` (optimistic locking).
-/// Returns `false` when someone else changed it first.
+/// Returns the updated row, or `None` when someone else changed it first.
 pub fn update_content(
     conn: &mut DbConnection,
     id: &str,
     expected_version: i64,
     columns: &SearchColumns<'_>,
     content_json: &str,
-) -> QueryResult<bool> {
-    let changed = diesel::update(
+) -> QueryResult<Option<ProposalRow>> {
+    diesel::update(
         proposals::table
             .filter(proposals::id.eq(id))
             .filter(proposals::version.eq(expected_version)),
@@ -130,56 +124,44 @@ pub fn update_content(
         proposals::version.eq(expected_version + 1),
         proposals::updated_at.eq(db::now()),
     ))
-    .execute(conn)?;
-    Ok(changed == 1)
+    .returning(proposals::all_columns)
+    .get_result(conn)
+    .optional()
 }
 
 pub struct StatusChange<'a> {
     pub status: &'a str,
-    pub reference: Option<&'a str>,
     pub round: i32,
     pub submitted_at: Option<NaiveDateTime>,
     pub content_json: Option<&'a str>,
 }
 
-/// Moves the proposal to a new status, guarded by the version read at the start.
+/// Moves the proposal to a new status in one UPDATE, guarded by the version read at the start.
+/// Returns the updated row, or `None` when someone else changed it first.
 pub fn change_status(
     conn: &mut DbConnection,
     id: &str,
     expected_version: i64,
     change: &StatusChange<'_>,
-) -> QueryResult<bool> {
+) -> QueryResult<Option<ProposalRow>> {
     let target = proposals::table
         .filter(proposals::id.eq(id))
         .filter(proposals::version.eq(expected_version));
-    let now = db::now();
-    let changed = diesel::update(target)
+    diesel::update(target)
         .set((
             proposals::status.eq(change.status),
             proposals::round.eq(change.round),
             proposals::version.eq(expected_version + 1),
-            proposals::updated_at.eq(now),
+            proposals::updated_at.eq(db::now()),
+            // `None` leaves the column as it is.
+            change
+                .submitted_at
+                .map(|at| proposals::submitted_at.eq(Some(at))),
+            change.content_json.map(|c| proposals::content.eq(c)),
         ))
-        .execute(conn)?;
-    if changed != 1 {
-        return Ok(false);
-    }
-    if let Some(reference) = change.reference {
-        diesel::update(proposals::table.filter(proposals::id.eq(id)))
-            .set(proposals::reference.eq(Some(reference)))
-            .execute(conn)?;
-    }
-    if let Some(at) = change.submitted_at {
-        diesel::update(proposals::table.filter(proposals::id.eq(id)))
-            .set(proposals::submitted_at.eq(Some(at)))
-            .execute(conn)?;
-    }
-    if let Some(content) = change.content_json {
-        diesel::update(proposals::table.filter(proposals::id.eq(id)))
-            .set(proposals::content.eq(content))
-            .execute(conn)?;
-    }
-    Ok(true)
+        .returning(proposals::all_columns)
+        .get_result(conn)
+        .optional()
 }
 
 /// Which proposals a caller's lists may contain (mirrors `auth::policy::proposal`).
@@ -396,6 +378,18 @@ pub fn events_with_actor(
         .order((proposal_events::at.asc(), proposal_events::id.asc()))
         .select((EventRow::as_select(), users::display_name))
         .load(conn)
+}
+
+/// Records the reference number issued at first submission; returns the row.
+pub fn set_reference(
+    conn: &mut DbConnection,
+    id: &str,
+    reference: &str,
+) -> QueryResult<ProposalRow> {
+    diesel::update(proposals::table.filter(proposals::id.eq(id)))
+        .set(proposals::reference.eq(Some(reference)))
+        .returning(proposals::all_columns)
+        .get_result(conn)
 }
 
 pub fn set_committee(conn: &mut DbConnection, id: &str, committee_id: &str) -> QueryResult<()> {

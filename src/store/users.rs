@@ -75,6 +75,14 @@ pub fn find(conn: &mut DbConnection, id: &str) -> QueryResult<UserRow> {
         .first(conn)
 }
 
+/// A user's display name alone (what a proposal shows of its owner).
+pub fn display_name(conn: &mut DbConnection, id: &str) -> QueryResult<String> {
+    users::table
+        .filter(users::id.eq(id))
+        .select(users::display_name)
+        .first(conn)
+}
+
 pub fn find_by_email(conn: &mut DbConnection, email: &str) -> QueryResult<Option<UserRow>> {
     users::table
         .filter(users::email.eq(normalize_email(email)))

@@ -223,9 +223,11 @@ pub fn update(
         return Ok(current);
     }
     let json_text = serde_json::to_string(&content)?;
-    if !proposals::update_content(conn, id, expected_version, &columns(&content), &json_text)? {
+    let Some(row) =
+        proposals::update_content(conn, id, expected_version, &columns(&content), &json_text)?
+    else {
         return Err(AppError::PreconditionFailed);
-    }
+    };
     let actor = principal.actor();
     for change in &changes {
         audit::append(
@@ -235,7 +237,11 @@ pub fn update(
                 .after(json!({ &change.field: change.after })),
         )?;
     }
-    Loaded::from_row(proposals::find(conn, id)?)
+    Ok(Loaded {
+        row,
+        content,
+        status: current.status,
+    })
 }
 
 /// The year of a reference number: the programme runs in Japan, so the year turns at
@@ -412,34 +418,30 @@ pub fn transition_with(
     } else {
         current.row.round
     };
-    let reference = match (&current.row.reference, action) {
-        (None, Action::Submit) => {
-            let year = reference_year();
-            Some(format_reference(
-                year,
-                proposals::next_reference_sequence(conn, year)?,
-            ))
-        }
-        _ => None,
-    };
-    let content_json = serde_json::to_string(&current.content)?;
-    let changed = proposals::change_status(
+    let Some(row) = proposals::change_status(
         conn,
         id,
         current.row.version,
         &StatusChange {
             status: next.as_str(),
-            reference: reference.as_deref(),
             round,
             submitted_at: (action == Action::Submit).then_some(now),
             content_json: None,
         },
-    )?;
-    if !changed {
+    )?
+    else {
         return Err(AppError::PreconditionFailed);
-    }
+    };
     if new_round {
-        proposals::insert_round(conn, id, round, &content_json, &principal.user_id, now)?;
+        // The snapshot is the stored document as it is: it was serialised when saved.
+        proposals::insert_round(
+            conn,
+            id,
+            round,
+            &current.row.content,
+            &principal.user_id,
+            now,
+        )?;
         crate::workflows::review::carry_over_assignments(conn, id, round, &principal.user_id)?;
     }
     proposals::insert_event(
@@ -453,8 +455,27 @@ pub fn transition_with(
             reason,
         },
     )?;
-    if action == Action::Submit {
-        notify_submission(conn, &current, reference.as_deref(), round)?;
+    let recipients = if action == Action::Submit {
+        Some(submission_recipients(conn, &current.row.owner_id)?)
+    } else {
+        None
+    };
+    // The reference counter's row lock serialises every first submission until commit (that
+    // is what keeps the numbers gap-free), so it is taken as late as possible: only writes
+    // that need the number follow it (docs/performance.md).
+    let (row, reference) = match (&current.row.reference, action) {
+        (None, Action::Submit) => {
+            let year = reference_year();
+            let reference = format_reference(year, proposals::next_reference_sequence(conn, year)?);
+            (
+                proposals::set_reference(conn, id, &reference)?,
+                Some(reference),
+            )
+        }
+        _ => (row, None),
+    };
+    if let Some(recipients) = &recipients {
+        notify_submission(conn, &current, reference.as_deref(), round, recipients)?;
     }
     if action == Action::Activate {
         crate::workflows::study::notify_activated(conn, &current)?;
@@ -487,7 +508,27 @@ pub fn transition_with(
         .after(after)
         .reason(reason),
     )?;
-    Loaded::from_row(proposals::find(conn, id)?)
+    Ok(Loaded {
+        row,
+        content: current.content,
+        status: next,
+    })
+}
+
+/// Who hears of a submission: its investigator, then every active admin.
+struct SubmissionRecipients {
+    owner: users::UserRow,
+    admins: Vec<users::UserRow>,
+}
+
+fn submission_recipients(
+    conn: &mut DbConnection,
+    owner_id: &str,
+) -> AppResult<SubmissionRecipients> {
+    Ok(SubmissionRecipients {
+        owner: users::find(conn, owner_id)?,
+        admins: users::active_with_role(conn, Role::Admin)?,
+    })
 }
 
 /// The receipt to the investigator and the notice to every admin, queued in the submitting
@@ -497,16 +538,16 @@ fn notify_submission(
     current: &Loaded,
     new_reference: Option<&str>,
     round: i32,
+    recipients: &SubmissionRecipients,
 ) -> AppResult<()> {
     let reference = new_reference
         .map(str::to_string)
         .or_else(|| current.row.reference.clone())
         .unwrap_or_default();
     let path = format!("/proposals/{}", current.row.id);
-    let owner = users::find(conn, &current.row.owner_id)?;
     notify::enqueue(
         conn,
-        &Recipient::of(&owner),
+        &Recipient::of(&recipients.owner),
         &Email::SubmissionReceipt {
             reference: reference.clone(),
             title: current.content.title.clone(),
@@ -521,8 +562,8 @@ fn notify_submission(
         institution: current.content.principal_investigator.institution.clone(),
         path,
     };
-    for admin in users::active_with_role(conn, Role::Admin)? {
-        notify::enqueue(conn, &Recipient::of(&admin), &notice)?;
+    for admin in &recipients.admins {
+        notify::enqueue(conn, &Recipient::of(admin), &notice)?;
     }
     Ok(())
 }

@@ -1,3 +1,4 @@
+use diesel::connection::SimpleConnection;
 use liaison::domain::{Lang, Role};
 use liaison::startup;
 use liaison::store::credentials;
@@ -274,4 +275,28 @@ async fn a_deactivated_user_loses_tokens_and_sessions_on_the_next_request() {
         browser.get(app.url("/")).send().await.unwrap().status(),
         303
     );
+}
+
+#[actix_web::test]
+async fn a_role_changed_outside_this_process_applies_from_the_next_request() {
+    let app = spawn_app().await;
+    let admin = app.user("admin@example.org", Role::Admin, Lang::En);
+    // Admitted once, so this process now holds the credential in its cache.
+    assert_eq!(app.get(&admin.token, "/api/v1/users").await.status(), 200);
+
+    // Another process (or an operator with SQL) demotes the user.
+    app.conn()
+        .batch_execute(&format!(
+            "UPDATE users SET role = 'investigator' WHERE id = '{}'",
+            admin.id
+        ))
+        .unwrap();
+
+    // The cached authority no longer holds: refused, and dropped from the cache.
+    let stale = app.get(&admin.token, "/api/v1/users").await;
+    assert_eq!(stale.status(), 401);
+    // Looked up afresh, the request runs with the new role.
+    assert_eq!(app.get(&admin.token, "/api/v1/users").await.status(), 403);
+    let me = json(app.get(&admin.token, "/api/v1/me").await).await;
+    assert_eq!(me["role"], "investigator");
 }

@@ -83,7 +83,7 @@ fn respond(
     principal: &Principal,
     loaded: Loaded,
 ) -> AppResult<ProposalResponse> {
-    let owner = users::find(conn, &loaded.row.owner_id)?;
+    let owner_name = users::display_name(conn, &loaded.row.owner_id)?;
     let allowed_actions = workflow::actions_for(principal, &loaded);
     let mut loaded = loaded;
     if principal.role == crate::domain::Role::Cro {
@@ -100,8 +100,8 @@ fn respond(
         round: loaded.row.round,
         version: loaded.row.version,
         owner: PersonRef {
-            id: owner.id,
-            display_name: owner.display_name,
+            id: loaded.row.owner_id,
+            display_name: owner_name,
         },
         content: loaded.content,
         allowed_actions,
