@@ -48,10 +48,6 @@ impl Pool {
     pub fn state(&self) -> r2d2::State {
         self.connections.state()
     }
-
-    pub fn max_size(&self) -> u32 {
-        self.connections.max_size()
-    }
 }
 
 /// Which backend a `DATABASE_URL` names. Chosen from the scheme, never by trial, so that a
@@ -297,6 +293,8 @@ where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
 {
+    #[cfg(test)]
+    tests::TRIPS.with(|trips| trips.set(trips.get() + 1));
     let pool = pool.clone();
     actix_web::web::block(move || {
         let mut conn = pool.get().map_err(AppError::from)?;
@@ -369,6 +367,11 @@ mod tests {
         assert_eq!(sqlite_path("/tmp/a.db"), "/tmp/a.db");
     }
 
+    thread_local! {
+        /// Trips to the blocking pool made from this (test runtime's) thread.
+        pub(super) static TRIPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+    }
+
     fn memory_pool() -> Pool {
         match build_pool(":memory:", 2) {
             Ok(pool) => pool,
@@ -416,9 +419,11 @@ mod tests {
         let log = log.lock().map(|l| l.clone()).unwrap_or_default();
         let order: Vec<&str> = log.iter().map(|(what, _)| *what).collect();
         assert_eq!(order, ["check", "work", "more work"]);
+        assert_eq!(log[0].1, log[1].1, "check and work ran on one thread");
         assert_eq!(
-            log[0].1, log[1].1,
-            "check and work ran in one blocking call"
+            TRIPS.with(|t| t.get()),
+            2,
+            "the check rode along with the first work: two trips, not three"
         );
     }
 

@@ -133,7 +133,6 @@ pub struct StatusChange<'a> {
     pub status: &'a str,
     pub round: i32,
     pub submitted_at: Option<NaiveDateTime>,
-    pub content_json: Option<&'a str>,
 }
 
 /// Moves the proposal to a new status in one UPDATE, guarded by the version read at the start.
@@ -157,7 +156,6 @@ pub fn change_status(
             change
                 .submitted_at
                 .map(|at| proposals::submitted_at.eq(Some(at))),
-            change.content_json.map(|c| proposals::content.eq(c)),
         ))
         .returning(proposals::all_columns)
         .get_result(conn)

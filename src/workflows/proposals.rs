@@ -426,7 +426,6 @@ pub fn transition_with(
             status: next.as_str(),
             round,
             submitted_at: (action == Action::Submit).then_some(now),
-            content_json: None,
         },
     )?
     else {
