@@ -384,8 +384,24 @@ pub fn publish(
     event_type: &str,
     data: serde_json::Value,
 ) -> AppResult<()> {
-    for hook in store::webhooks_for_proposal(conn, proposal_id)? {
-        enqueue_for(conn, &hook, event_type, data.clone())?;
+    let hooks = subscribers(conn, proposal_id)?;
+    publish_to(conn, &hooks, event_type, data)
+}
+
+/// The webhooks that hear of a study's changes: read early by a caller that publishes from
+/// inside a serialised section, so the read does not lengthen it.
+pub fn subscribers(conn: &mut DbConnection, proposal_id: &str) -> AppResult<Vec<WebhookRow>> {
+    Ok(store::webhooks_for_proposal(conn, proposal_id)?)
+}
+
+pub fn publish_to(
+    conn: &mut DbConnection,
+    hooks: &[WebhookRow],
+    event_type: &str,
+    data: serde_json::Value,
+) -> AppResult<()> {
+    for hook in hooks {
+        enqueue_for(conn, hook, event_type, data.clone())?;
     }
     Ok(())
 }

@@ -92,7 +92,29 @@ pub fn load(
     id: &str,
     action: ProposalAction,
 ) -> AppResult<Loaded> {
-    let loaded = Loaded::from_row(proposals::find(conn, id)?)?;
+    let row = proposals::find(conn, id)?;
+    authorise(conn, principal, row, action)
+}
+
+/// `load`, with the owner's display name read in the same statement (for answers that show it).
+pub fn load_with_owner_name(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: &str,
+    action: ProposalAction,
+) -> AppResult<(Loaded, String)> {
+    let (row, owner_name) = proposals::find_with_owner_name(conn, id)?;
+    Ok((authorise(conn, principal, row, action)?, owner_name))
+}
+
+fn authorise(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    row: ProposalRow,
+    action: ProposalAction,
+) -> AppResult<Loaded> {
+    let loaded = Loaded::from_row(row)?;
+    let id = loaded.row.id.as_str();
     let facts = facts(conn, principal, &loaded.row, loaded.status)?;
     let decision = policy::proposal(principal, action, &facts);
     if decision == policy::Decision::Forbidden
@@ -459,9 +481,10 @@ pub fn transition_with(
     } else {
         None
     };
+    let subscribers = crate::workflows::cro::subscribers(conn, id)?;
     // The reference counter's row lock serialises every first submission until commit (that
-    // is what keeps the numbers gap-free), so it is taken as late as possible: only writes
-    // that need the number follow it (docs/performance.md).
+    // is what keeps the numbers gap-free), so it is taken as late as possible: every read is
+    // done before it, and only writes that need the number follow it (docs/performance.md).
     let (row, reference) = match (&current.row.reference, action) {
         (None, Action::Submit) => {
             let year = reference_year();
@@ -479,9 +502,9 @@ pub fn transition_with(
     if action == Action::Activate {
         crate::workflows::study::notify_activated(conn, &current)?;
     }
-    crate::workflows::cro::publish(
+    crate::workflows::cro::publish_to(
         conn,
-        id,
+        &subscribers,
         "proposal.status_changed",
         json!({
             "proposal_id": id,

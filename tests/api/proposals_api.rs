@@ -177,6 +177,16 @@ async fn another_investigator_gets_404_and_never_sees_it_in_a_list() {
     )
     .await;
     assert_eq!(all["items"].as_array().unwrap().len(), 1);
+    // Another reader sees the owner named, not themselves (the name is read with the row).
+    let seen_by_admin = json(
+        app.get(&admin.token, &format!("/api/v1/proposals/{id}"))
+            .await,
+    )
+    .await;
+    assert_eq!(
+        seen_by_admin["owner"],
+        json!({"id": owner.id, "display_name": "owner"})
+    );
 }
 
 #[actix_web::test]

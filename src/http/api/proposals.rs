@@ -84,6 +84,10 @@ fn respond(
     loaded: Loaded,
 ) -> AppResult<ProposalResponse> {
     let owner_name = users::display_name(conn, &loaded.row.owner_id)?;
+    Ok(respond_named(principal, loaded, owner_name))
+}
+
+fn respond_named(principal: &Principal, loaded: Loaded, owner_name: String) -> ProposalResponse {
     let allowed_actions = workflow::actions_for(principal, &loaded);
     let mut loaded = loaded;
     if principal.role == crate::domain::Role::Cro {
@@ -93,7 +97,7 @@ fn respond(
         loaded.content.requested_support = Default::default();
         loaded.content.conflict_of_interest = Default::default();
     }
-    Ok(ProposalResponse {
+    ProposalResponse {
         id: loaded.row.id,
         reference: loaded.row.reference,
         status: loaded.status,
@@ -108,7 +112,7 @@ fn respond(
         created_at: loaded.row.created_at.and_utc(),
         updated_at: loaded.row.updated_at.and_utc(),
         submitted_at: loaded.row.submitted_at.map(|t| t.and_utc()),
-    })
+    }
 }
 
 fn with_etag(response: &ProposalResponse) -> HttpResponse {
@@ -225,8 +229,9 @@ pub async fn get_proposal(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let response = db::run(&state.pool, move |conn| {
-        let loaded = workflow::load(conn, &principal, &id, ProposalAction::View)?;
-        respond(conn, &principal, loaded)
+        let (loaded, owner_name) =
+            workflow::load_with_owner_name(conn, &principal, &id, ProposalAction::View)?;
+        Ok(respond_named(&principal, loaded, owner_name))
     })
     .await?;
     Ok(with_etag(&response))
