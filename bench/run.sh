@@ -154,55 +154,10 @@ start_server() { # database_url
     return 1
 }
 
-# Lua shared by every run: one machine-readable line with rate, percentiles and errors.
-cat >"$WORK/report.lua" <<'LUA'
-threads = {}
-function setup(thread) table.insert(threads, thread) end
-function done(summary, latency, requests)
-    local secs = summary.duration / 1e6
-    local e = summary.errors
-    local pairs_done = 0
-    for _, t in ipairs(threads) do pairs_done = pairs_done + (t:get("n_submit") or 0) end
-    io.write(string.format("BENCH rps=%.1f p50=%.3f p99=%.3f requests=%d non2xx=%d sockerr=%d pairs=%.1f\n",
-        summary.requests / secs, latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-        summary.requests, e.status, e.connect + e.read + e.write + e.timeout, pairs_done / secs))
-end
-LUA
-
-# create+submit: each connection POSTs a complete proposal; the 201 response's id is queued
-# and the next request of that thread submits it. Latency is per request, over both kinds;
-# pairs/s = successful submits per second.
-cat >"$WORK/create_submit.lua" <<'LUA'
-local f = assert(io.open(os.getenv("BENCH_BODY_FILE"), "rb"))
-local body = f:read("*a")
-f:close()
-local auth = "Bearer " .. os.getenv("BENCH_TOKEN")
-local pending = {}
-n_create = 0
-n_submit = 0
-n_bad = 0
-function request()
-    local id = table.remove(pending)
-    if id then
-        return wrk.format("POST", "/api/v1/proposals/" .. id .. "/transitions",
-            { ["Authorization"] = auth, ["Content-Type"] = "application/json" },
-            '{"action":"submit"}')
-    end
-    return wrk.format("POST", "/api/v1/proposals",
-        { ["Authorization"] = auth, ["Content-Type"] = "application/json" }, body)
-end
-function response(status, headers, resp)
-    if status == 201 then
-        local id = string.match(resp, '"id":"([0-9a-f%-]+)"')
-        if id then table.insert(pending, id); n_create = n_create + 1 end
-    elseif status == 200 then
-        n_submit = n_submit + 1
-    else
-        n_bad = n_bad + 1
-    end
-end
-LUA
-cat "$WORK/report.lua" >>"$WORK/create_submit.lua"
+# Lua for wrk: report.lua prints one machine-readable line per run; create_submit.lua drives
+# create+submit pairs (bench/ab.sh uses the same files).
+cp bench/report.lua "$WORK/report.lua"
+cat bench/create_submit.lua bench/report.lua >"$WORK/create_submit.lua"
 
 # wrk against $BASE; prints "rps p50 p99 non2xx pairs".
 run_wrk() { # label path [extra wrk args...]
