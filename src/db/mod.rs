@@ -75,12 +75,24 @@ pub fn sqlite_path(url: &str) -> &str {
         .unwrap_or(url)
 }
 
+/// Initialises OpenSSL (which libpq links) without its exit handler. Left to libpq, OpenSSL
+/// registers an `atexit` cleanup that frees its global state while other threads may still be
+/// closing TLS connections, and the process can crash on exit (seen as a SIGSEGV after a test
+/// run had passed). The first initialisation decides, so call this before any PostgreSQL
+/// connection is opened; it is idempotent and cheap.
+pub fn init_tls() {
+    openssl_sys::init();
+}
+
 /// Opens one connection of the backend the URL names, with SQLite's per-connection pragmas.
 pub fn establish(url: &str) -> Result<DbConnection, diesel::ConnectionError> {
     match Backend::from_url(url) {
-        Backend::Postgres => Ok(DbConnection::Postgres(diesel::PgConnection::establish(
-            url,
-        )?)),
+        Backend::Postgres => {
+            init_tls();
+            Ok(DbConnection::Postgres(diesel::PgConnection::establish(
+                url,
+            )?))
+        }
         Backend::Sqlite => {
             let mut conn = diesel::SqliteConnection::establish(sqlite_path(url))?;
             // WAL lets readers run beside the single writer; busy_timeout makes a writer wait

@@ -39,6 +39,8 @@ pub fn settings_for_new_database(dir: &tempfile::TempDir) -> (Settings, Option<(
     settings.database_url = match test_database_url() {
         Some(admin_url) => {
             let name = format!("liaison_test_{}", uuid::Uuid::new_v4().simple());
+            // Before this process's first PostgreSQL connection (see db::init_tls).
+            liaison::db::init_tls();
             let mut admin =
                 diesel::PgConnection::establish(&admin_url).expect("connect to PostgreSQL");
             admin
