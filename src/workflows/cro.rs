@@ -384,16 +384,12 @@ pub fn publish(
     event_type: &str,
     data: serde_json::Value,
 ) -> AppResult<()> {
-    let hooks = subscribers(conn, proposal_id)?;
+    let hooks = store::webhooks_for_proposal(conn, proposal_id)?;
     publish_to(conn, &hooks, event_type, data)
 }
 
-/// The webhooks that hear of a study's changes: read early by a caller that publishes from
-/// inside a serialised section, so the read does not lengthen it.
-pub fn subscribers(conn: &mut DbConnection, proposal_id: &str) -> AppResult<Vec<WebhookRow>> {
-    Ok(store::webhooks_for_proposal(conn, proposal_id)?)
-}
-
+/// [`publish`] to webhooks read beforehand (`store::cro::webhooks_for_proposal`), for a caller
+/// that publishes from inside a serialised section and should not read there.
 pub fn publish_to(
     conn: &mut DbConnection,
     hooks: &[WebhookRow],

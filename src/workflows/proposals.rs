@@ -481,7 +481,7 @@ pub fn transition_with(
     } else {
         None
     };
-    let subscribers = crate::workflows::cro::subscribers(conn, id)?;
+    let subscribers = crate::store::cro::webhooks_for_proposal(conn, id)?;
     // The reference counter's row lock serialises every first submission until commit (that
     // is what keeps the numbers gap-free), so it is taken as late as possible: every read is
     // done before it, and only writes that need the number follow it (docs/performance.md).

@@ -140,13 +140,16 @@ async fn a_physician_registers_and_submits_a_japanese_proposal_in_a_real_browser
         .unwrap();
     // The click only starts the sign-in POST; navigating away before its answer has set the
     // session cookie would cancel it (seen once under CI load), so wait to leave /signin.
+    let mut signed_in = false;
     for _ in 0..300 {
         let url = browser.current_url().await.unwrap();
         if !url.path().starts_with("/signin") {
+            signed_in = true;
             break;
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
+    assert!(signed_in, "the emailed link signs the user in within 30 s");
     browser.goto(&app.url("/proposals/new")).await.unwrap();
 
     // Fill the form in Japanese, with a number written in kanji: the server points at it.
