@@ -18,8 +18,25 @@ use crate::notify::email::{self, Email};
 use crate::store::outbox::{self, OutboxRow};
 
 pub enum Mailer {
-    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Smtp(SmtpTransport),
     Files(AsyncFileTransport<Tokio1Executor>),
+}
+
+/// lettre's SMTP transport, dropped safely. Its connection pool spawns its own shutdown onto
+/// the current Tokio runtime when dropped, and panics when there is none (a runtime that has
+/// already stopped, as at the end of a test), which aborts the process. Without a runtime
+/// there is nothing left to close politely (the sockets close with the process), so the
+/// transport is forgotten instead.
+pub struct SmtpTransport(Option<AsyncSmtpTransport<Tokio1Executor>>);
+
+impl Drop for SmtpTransport {
+    fn drop(&mut self) {
+        if tokio::runtime::Handle::try_current().is_err()
+            && let Some(transport) = self.0.take()
+        {
+            std::mem::forget(transport);
+        }
+    }
 }
 
 impl Mailer {
@@ -27,12 +44,12 @@ impl Mailer {
     /// `smtps://` for implicit TLS; rustls, no system OpenSSL), else `.eml` files.
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Mailer> {
         match &settings.smtp_url {
-            Some(url) => Ok(Mailer::Smtp(
+            Some(url) => Ok(Mailer::Smtp(SmtpTransport(Some(
                 AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
                     .map_err(|e| anyhow::anyhow!("LIAISON_SMTP_URL is not usable: {e}"))?
                     .timeout(Some(Duration::from_secs(30)))
                     .build(),
-            )),
+            )))),
             None => {
                 std::fs::create_dir_all(&settings.mail_dir).map_err(|e| {
                     anyhow::anyhow!(
@@ -49,11 +66,13 @@ impl Mailer {
 
     async fn send(&self, message: Message) -> Result<(), String> {
         match self {
-            Mailer::Smtp(transport) => transport
+            Mailer::Smtp(SmtpTransport(Some(transport))) => transport
                 .send(message)
                 .await
                 .map(|_| ())
                 .map_err(|e| e.to_string()),
+            // Only a transport being dropped is empty.
+            Mailer::Smtp(SmtpTransport(None)) => Err("the SMTP transport is closed".into()),
             Mailer::Files(transport) => transport
                 .send(message)
                 .await
@@ -363,6 +382,25 @@ fn pdf_type() -> Result<ContentType, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_smtp_mailer_outlives_its_runtime_without_aborting() {
+        let settings = Settings {
+            smtp_url: Some("smtp://127.0.0.1:2525".into()),
+            ..Settings::default()
+        };
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => panic!("runtime: {e}"),
+        };
+        let mailer = runtime.block_on(async { Mailer::from_settings(&settings) });
+        drop(runtime);
+        // lettre's pool would panic here ("no reactor running") without SmtpTransport's Drop.
+        drop(mailer);
+    }
 
     #[test]
     fn backoff_doubles_is_capped_and_adds_at_most_a_quarter_of_jitter() {
