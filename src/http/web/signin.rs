@@ -7,6 +7,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
+use validator::Validate;
 
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{SESSION_COOKIE, password};
@@ -19,6 +20,8 @@ use crate::store::audit::{self, Actor, Entry};
 use crate::store::credentials;
 use crate::store::users::{self, UserRow};
 use crate::templates::translate;
+use crate::validation::{self, one_line};
+use crate::workflows::users::MailRequest;
 
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
@@ -88,11 +91,7 @@ pub async fn signin_with_password(
     let form = form.data;
     let lang = page_lang(&req, None);
     let email = users::normalize_email(&form.email);
-    // The socket peer, not X-Forwarded-For: a client could rotate that header at will.
-    let client = req
-        .peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let client = client_address(&req);
     let keys = [format!("email:{email}"), format!("ip:{client}")];
     let now = Instant::now();
     let locked = state
@@ -278,6 +277,13 @@ pub async fn switch_language(
     Ok(response)
 }
 
+/// The socket peer, not X-Forwarded-For: a client could rotate that header at will.
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 #[derive(Debug, Deserialize)]
 pub struct EmailLinkForm {
     pub email: String,
@@ -291,10 +297,15 @@ pub async fn email_sign_in_link(
 ) -> Result<HttpResponse, WebError> {
     let email = form.data.email;
     let st = state.clone();
+    let client = client_address(&req);
     let ttl =
         chrono::Duration::from_std(state.settings.login_link_ttl).map_err(AppError::internal)?;
     db::run_tx(&state.pool, move |conn| {
-        crate::workflows::users::send_sign_in_link(conn, &st.key, ttl, &email)
+        let request = MailRequest {
+            client: &client,
+            limits: st.settings.mail_limits(),
+        };
+        crate::workflows::users::send_sign_in_link(conn, &st.key, ttl, &email, request)
     })
     .await?;
     render_page(
@@ -322,9 +333,11 @@ pub async fn show_registration(
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Validate)]
 pub struct RegistrationForm {
+    #[validate(length(min = 1, max = 200), custom(function = "one_line"))]
     pub display_name: String,
+    #[validate(email, length(max = 254))]
     pub email: String,
     pub lang: String,
 }
@@ -339,11 +352,23 @@ pub async fn register(
     let ttl =
         chrono::Duration::from_std(state.settings.login_link_ttl).map_err(AppError::internal)?;
     let st = state.clone();
+    let client = client_address(&req);
     let (name, email) = (data.display_name.clone(), data.email.clone());
-    let outcome = db::run_tx(&state.pool, move |conn| {
-        crate::workflows::users::register_investigator(conn, &st.key, ttl, &name, &email, lang)
-    })
-    .await;
+    let outcome = match validation::check(&data) {
+        Err(error) => Err(error),
+        Ok(()) => {
+            db::run_tx(&state.pool, move |conn| {
+                let request = MailRequest {
+                    client: &client,
+                    limits: st.settings.mail_limits(),
+                };
+                crate::workflows::users::register_investigator(
+                    conn, &st.key, ttl, &name, &email, lang, request,
+                )
+            })
+            .await
+        }
+    };
     match outcome {
         Ok(()) => render_page(
             &req,
