@@ -169,6 +169,10 @@ pub fn send_sign_in_link(
     email: &str,
     request: MailRequest<'_>,
 ) -> AppResult<()> {
+    // Not an address (a NUL byte, say, which PostgreSQL would refuse): nobody to mail.
+    if !looks_like_email(email) {
+        return Ok(());
+    }
     if !mail_limits::allow(conn, key, request.limits, request.client, email)? {
         return Ok(());
     }

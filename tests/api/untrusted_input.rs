@@ -154,6 +154,22 @@ async fn hostile_text_in_every_field_leaves_every_other_mail_delivered_and_the_w
             .await
             .unwrap();
         assert_handled(link.status(), "sign-in link");
+        let password = browser
+            .post(app.url("/signin"))
+            .form(&[
+                ("email", text.as_str()),
+                ("password", "whatever-it-is"),
+                ("csrf_token", &csrf),
+                ("next", text.as_str()),
+            ])
+            .send()
+            .await
+            .unwrap();
+        let status = password.status();
+        assert!(
+            status == 200 || status == 401 || status == 422 || status == 429,
+            "password sign-in: answered {status}"
+        );
     }
 
     // The mail that matters still goes out: a submission (receipt and admin notice) and a

@@ -13,6 +13,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::{SESSION_COOKIE, password};
 use crate::db;
 use crate::domain::Lang;
+use crate::domain::proposal::looks_like_email;
 use crate::error::{AppError, WebError};
 use crate::http::web::{LANG_COOKIE, page_lang, redirect, render_page, safe_next};
 use crate::state::AppState;
@@ -122,10 +123,16 @@ pub async fn signin_with_password(
     }
     let pool = state.pool.clone();
     let lookup_email = email.clone();
-    let user = db::run(&pool, move |conn| {
-        Ok(users::find_by_email(conn, &lookup_email)?)
-    })
-    .await?;
+    // Text that is no address (a NUL byte, say) matches nobody and is never sent to the
+    // database, which might refuse it.
+    let user = if looks_like_email(&lookup_email) {
+        db::run(&pool, move |conn| {
+            Ok(users::find_by_email(conn, &lookup_email)?)
+        })
+        .await?
+    } else {
+        None
+    };
     let candidate = user.filter(|u| u.active);
     let supplied = form.password.clone();
     let hash = candidate.as_ref().and_then(|u| u.password_hash.clone());
