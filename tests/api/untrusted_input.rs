@@ -662,3 +662,63 @@ async fn a_key_an_earlier_version_kept_in_the_database_moves_to_the_key_file() {
     drop(conn);
     crate::helpers::drop_database(&pg);
 }
+
+#[actix_web::test]
+async fn hostile_text_in_the_web_proposal_form_comes_back_beside_its_field_with_what_was_typed() {
+    let app = spawn_app_with(|_| {}).await;
+    let yamada = app.user("yamada@example.jp", Role::Investigator, Lang::Ja);
+    let browser = app.signed_in_browser(&yamada).await;
+    let csrf = csrf_from(&browser, &app.url("/proposals/new")).await;
+    let cases = [
+        (
+            "title",
+            "題名\r\nBcc: victim@example.test",
+            "control_character",
+        ),
+        (
+            "principal_investigator.name",
+            "山田\u{202E}太郎",
+            "bidi_control",
+        ),
+        ("background", "背景\u{0}", "control_character"),
+    ];
+    for (field, text, _code) in cases {
+        let response = browser
+            .post(app.url("/proposals"))
+            .form(&[
+                (field, text),
+                (
+                    "background",
+                    if field == "background" {
+                        text
+                    } else {
+                        "背景\n二行目"
+                    },
+                ),
+                ("csrf_token", &csrf),
+                ("intent", "save"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 422, "{field}");
+        let html = response.text().await.unwrap();
+        let error_id = format!("id=\"{}-error\"", field.replace(['.', '[', ']'], "-"));
+        assert!(
+            html.contains("改行や制御文字") || html.contains("双方向テキスト"),
+            "{field}: a Japanese message"
+        );
+        assert!(
+            html.contains(&error_id),
+            "{field}: the error sits beside its field"
+        );
+        let typed = text.trim_end_matches('\u{0}');
+        assert!(
+            html.contains(typed.split(['\r', '\n']).next_back().unwrap_or(typed)),
+            "{field}: what was typed comes back"
+        );
+    }
+    let mut conn = app.conn();
+    let stored = liaison::store::outbox::count_by_status(&mut conn).unwrap();
+    assert!(stored.is_empty(), "nothing saved, nothing queued");
+}
