@@ -8,6 +8,7 @@ pub mod reminders;
 pub mod review;
 pub mod study;
 pub mod text;
+pub mod visibility;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

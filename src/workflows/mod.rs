@@ -2,6 +2,7 @@
 //! transaction: authorise with `auth::policy`, apply the domain rules, write through `store`,
 //! and append the audit record in the same transaction.
 
+pub mod audit_trail;
 pub mod cro;
 pub mod delivery;
 pub mod guardrails;

@@ -538,3 +538,85 @@ async fn revise_and_resubmit_reaches_round_2_and_reviewers_see_what_changed() {
         "before and after shown"
     );
 }
+
+#[actix_web::test]
+async fn the_investigator_reads_the_audit_trail_without_review_content() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let yamada = app.user("yamada@example.jp", Role::Investigator, Lang::Ja);
+    let committee = committee(&app, &admin, 3, &["alpha", "beta"]).await;
+    let id = submitted_proposal(&app, &yamada).await;
+    start_and_assign(&app, &committee, &id).await;
+    let alpha = &committee.reviewers[0];
+    complete_review(
+        &app,
+        alpha,
+        &id,
+        "MARKER-CONFIDENTIAL",
+        "MARKER-TO-PI",
+        "approve",
+    )
+    .await;
+    let decided = app
+        .post_json(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{id}/decision"),
+            &json!({"outcome": "approve", "rationale": "MARKER-RATIONALE",
+                    "quorum_override_reason": "MARKER-OVERRIDE"}),
+        )
+        .await;
+    assert_eq!(decided.status(), 201);
+
+    let trail = |token: String| {
+        let app = &app;
+        let id = id.clone();
+        async move {
+            let response = app
+                .get(&token, &format!("/api/v1/proposals/{id}/audit"))
+                .await;
+            assert_eq!(response.status(), 200);
+            response.text().await.unwrap()
+        }
+    };
+    let admin_view = trail(admin.token.clone()).await;
+    let investigator_view = trail(yamada.token.clone()).await;
+    let restricted = [
+        "MARKER-CONFIDENTIAL",
+        "MARKER-TO-PI",
+        "MARKER-OVERRIDE",
+        "review.coi_declared",
+        "review.assign",
+        "review.complete",
+        "scientific_merit",
+        "quorum_override_reason",
+        alpha.id.as_str(),
+        committee.chair.id.as_str(),
+    ];
+    for marker in restricted {
+        assert!(admin_view.contains(marker), "admins see {marker}");
+        assert!(
+            !investigator_view.contains(marker),
+            "the investigator must not see {marker}: {investigator_view}"
+        );
+    }
+    // What the investigator may know is there: their own changes, the status changes and
+    // the decision's outcome and rationale.
+    let records: Value = serde_json::from_str(&investigator_view).unwrap();
+    let actions: Vec<&str> = records
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert!(actions.contains(&"proposal.create"), "{actions:?}");
+    assert!(actions.contains(&"proposal.submit"), "{actions:?}");
+    assert!(actions.contains(&"review.decision"), "{actions:?}");
+    assert!(investigator_view.contains("MARKER-RATIONALE"));
+    assert!(
+        records
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["hash"].is_null())
+    );
+}

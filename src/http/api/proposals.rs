@@ -18,7 +18,7 @@ use crate::http::api::{
 };
 use crate::state::AppState;
 use crate::store::proposals::{self, ListFilter, ProposalListRow};
-use crate::store::{audit, users};
+use crate::store::users;
 use crate::workflows::proposals::{self as workflow, Loaded};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -461,10 +461,13 @@ pub struct AuditRecordResponse {
     #[schema(value_type = Option<Object>)]
     pub after: Option<serde_json::Value>,
     pub reason: Option<String>,
-    pub hash: String,
+    /// The record's chain hash (admins only).
+    pub hash: Option<String>,
 }
 
-/// The proposal's audit trail (its owner and admins).
+/// The proposal's audit trail (its owner and admins), as the reader may see it: the owner
+/// reads it without review records, reviewer identities, scores, comments, conflict
+/// declarations, override reasons or payment amounts (docs/COMPLIANCE.md).
 #[utoipa::path(get, path = "/api/v1/proposals/{id}/audit", tag = "proposals",
     params(("id" = String, Path, description = "Proposal id")),
     security(("bearer" = [])),
@@ -477,11 +480,9 @@ pub async fn proposal_audit(
 ) -> AppResult<web::Json<Vec<AuditRecordResponse>>> {
     let id = path.into_inner();
     let records = db::run(&state.pool, move |conn| {
-        workflow::load(conn, &principal, &id, ProposalAction::ViewAudit)?;
-        Ok(audit::for_entity(conn, "proposal", &id)?)
+        crate::workflows::audit_trail::for_proposal(conn, &principal, &id)
     })
     .await?;
-    let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
     Ok(web::Json(
         records
             .into_iter()
@@ -491,8 +492,8 @@ pub async fn proposal_audit(
                 actor_id: r.actor_id,
                 actor_role: r.actor_role,
                 action: r.action,
-                before: parse(r.before_json),
-                after: parse(r.after_json),
+                before: r.before,
+                after: r.after,
                 reason: r.reason,
                 hash: r.hash,
             })
