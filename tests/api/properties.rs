@@ -43,7 +43,7 @@ proptest! {
     }
 
     #[test]
-    fn id_shaped_inputs_round_trip(digits in "[0-9]{15}", nct in "[0-9]{8}", jrct in "[0-9]{10}", doi in "10\\.[0-9]{4,9}/[A-Za-z0-9.()_-]{1,20}") {
+    fn id_shaped_inputs_round_trip(digits in "[0-9]{15}", nct in "[0-9]{8}", jrct in "[0-9]{10}", doi in "10\\.[0-9]{4,9}/[A-Za-z0-9.()_-]{1,20}", pmid in "[1-9][0-9]{0,8}", pmid_label in "(PMID|pmid|Pmid)( ?: ?| )") {
         let orcid = format!("https://orcid.org/{}-{}-{}-{}{}", &digits[0..4], &digits[4..8], &digits[8..12], &digits[12..15], orcid_check(&digits));
         let parsed = Orcid::parse(&orcid).expect("a valid ORCID");
         let again = Orcid::parse(parsed.as_str()).expect("again");
@@ -54,6 +54,9 @@ proptest! {
         prop_assert!(JrctId::parse(&jrct_input).is_ok());
         let normalised = Doi::parse(&format!("https://doi.org/{doi}")).expect("a valid DOI");
         prop_assert_eq!(normalised.as_str(), doi.as_str());
+        // A labelled PMID (`PMID: 1`, `pmid:1`, `PMID 1`) normalises to its digits.
+        let labelled = Pmid::parse(&format!("{pmid_label}{pmid}")).expect("a valid labelled PMID");
+        prop_assert_eq!(labelled.as_str(), pmid.as_str());
     }
 
     #[test]
