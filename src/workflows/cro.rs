@@ -1,4 +1,4 @@
-//! Partner CROs (spec §1, §9): organisations with API keys acting through a service account,
+//! Partner CROs (docs/PRODUCT.md#roles, docs/PRODUCT.md#interfaces): organisations with API keys acting through a service account,
 //! study assignment, and signed webhooks delivered through the outbox.
 
 use serde_json::json;

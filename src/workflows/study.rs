@@ -1,4 +1,4 @@
-//! After approval (spec §6): activation gates, milestones, enrollment, publications,
+//! After approval (docs/PRODUCT.md#study-tracking): activation gates, milestones, enrollment, publications,
 //! payments, the disclosure and study exports, reminders and calendar feeds.
 
 use chrono::NaiveDate;
@@ -836,7 +836,7 @@ fn milestone_label(m: &MilestoneRow, lang: crate::domain::Lang) -> String {
     }
 }
 
-/// Queues every reminder due by `today` (spec §6 schedule). Each (milestone, step, recipient)
+/// Queues every reminder due by `today` (the schedule in docs/PRODUCT.md#reminders). Each (milestone, step, recipient)
 /// has a unique outbox key, so running this often, or in several processes at once, sends
 /// each reminder once. Returns how many were queued now.
 pub fn queue_reminders(conn: &mut DbConnection, today: NaiveDate) -> AppResult<usize> {
