@@ -188,7 +188,7 @@ pub async fn list_milestones(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateMilestoneRequest {
-    /// One of the spec §6 kinds, or `custom` with a `title`.
+    /// One of the milestone kinds (docs/PRODUCT.md#study-tracking), or `custom` with a `title`.
     pub kind: String,
     #[serde(default)]
     pub title: String,
