@@ -1,5 +1,6 @@
-//! PDF reports (docs/PRODUCT.md#pdf-documents, docs/PDF.md): the proposal summary, in a committee and an investigator version, and
-//! the study status report. Builds a `pdf::Document` from the records; `pdf::render` typesets.
+//! PDF reports (docs/PRODUCT.md#pdf-documents, docs/PDF.md): the proposal summary, in a committee
+//! and an investigator version, and the study status report. Builds a `pdf::Document` from the
+//! records; `pdf::render` typesets.
 
 use crate::auth::Principal;
 use crate::auth::policy::ProposalAction;
