@@ -1,4 +1,4 @@
-//! The `liaison` command line (spec §9, §10).
+//! The `liaison` command line (docs/PRODUCT.md#interfaces, docs/OPERATIONS.md).
 
 use std::io::{BufRead, Write};
 use std::process::ExitCode;

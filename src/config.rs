@@ -294,7 +294,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn defaults_follow_the_spec() {
+    fn defaults_are_the_documented_ones() {
         let settings = Settings::from_lookup(|_| None).unwrap_or_default();
         assert_eq!(settings.database_url, "liaison.db");
         assert_eq!(settings.bind, "127.0.0.1:8080");

@@ -6,6 +6,7 @@
 //! | `Unauthenticated` | 401 |
 //! | `Forbidden` | 403 |
 //! | `NotFound` | 404 (also for objects the caller may not see) |
+//! | `MethodNotAllowed` | 405 with `Allow` |
 //! | `Conflict`, `InvalidTransition` | 409 |
 //! | `PreconditionFailed` | 412 |
 //! | `PayloadTooLarge` | 413 |
@@ -49,6 +50,8 @@ pub enum AppError {
     Forbidden(String),
     #[error("not found")]
     NotFound,
+    #[error("method not allowed: this resource allows {}", allowed.join(", "))]
+    MethodNotAllowed { allowed: &'static [&'static str] },
     #[error("conflict: {0}")]
     Conflict(String),
     #[error("{detail}")]
@@ -134,6 +137,7 @@ impl AppError {
             AppError::Unauthenticated => "unauthenticated",
             AppError::Forbidden(_) => "forbidden",
             AppError::NotFound => "not-found",
+            AppError::MethodNotAllowed { .. } => "method-not-allowed",
             AppError::Conflict(_) => "conflict",
             AppError::InvalidTransition { .. } => "invalid-transition",
             AppError::PreconditionFailed => "precondition-failed",
@@ -154,6 +158,7 @@ impl AppError {
             AppError::Unauthenticated => "Authentication required",
             AppError::Forbidden(_) => "Forbidden",
             AppError::NotFound => "Not found",
+            AppError::MethodNotAllowed { .. } => "Method not allowed",
             AppError::Conflict(_) => "Conflict",
             AppError::InvalidTransition { .. } => "Action not allowed now",
             AppError::PreconditionFailed => "Precondition failed",
@@ -220,6 +225,7 @@ impl ResponseError for AppError {
             AppError::Unauthenticated => StatusCode::UNAUTHORIZED,
             AppError::Forbidden(_) => StatusCode::FORBIDDEN,
             AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             AppError::Conflict(_) | AppError::InvalidTransition { .. } => StatusCode::CONFLICT,
             AppError::PreconditionFailed => StatusCode::PRECONDITION_FAILED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
@@ -243,6 +249,9 @@ impl ResponseError for AppError {
         }
         if let AppError::Unauthenticated = self {
             response.insert_header((header::WWW_AUTHENTICATE, "Bearer realm=\"liaison\""));
+        }
+        if let AppError::MethodNotAllowed { allowed } = self {
+            response.insert_header((header::ALLOW, allowed.join(", ")));
         }
         response.json(self.problem())
     }
@@ -296,6 +305,7 @@ mod tests {
             (AppError::Unauthenticated, 401),
             (AppError::Forbidden("x".into()), 403),
             (AppError::NotFound, 404),
+            (AppError::MethodNotAllowed { allowed: &["GET"] }, 405),
             (AppError::Conflict("x".into()), 409),
             (
                 AppError::InvalidTransition {
@@ -401,6 +411,9 @@ impl ResponseError for WebError {
         let mut response = HttpResponse::build(self.status_code());
         if let AppError::TooManyRequests { retry_after_secs } = self.0 {
             response.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+        }
+        if let AppError::MethodNotAllowed { allowed } = self.0 {
+            response.insert_header((header::ALLOW, allowed.join(", ")));
         }
         response.content_type("text/html; charset=utf-8").body(body)
     }

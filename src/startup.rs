@@ -170,7 +170,7 @@ impl Application {
     }
 }
 
-fn is_api(path: &str) -> bool {
+pub(crate) fn is_api(path: &str) -> bool {
     path.starts_with("/api/") || path == "/openapi.json"
 }
 

@@ -2,10 +2,13 @@
 //! optionally overridden file by file from `LIAISON_TEMPLATE_DIR`. HTML is autoescaped.
 
 use std::collections::HashMap;
+use std::fmt;
+use std::fmt::Write as _;
 use std::path::PathBuf;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
-use minijinja::{Environment, State};
+use minijinja::value::{Object, Value};
+use minijinja::{AutoEscape, Environment, Output, State};
 use serde::Serialize;
 
 use crate::domain::Lang;
@@ -111,6 +114,57 @@ fn t(state: &State, key: &str) -> String {
     translate(lang, key)
 }
 
+/// An absolute URL for a template. Only code makes one, from a parsed [`url::Url`] (which
+/// percent-encodes whatever may not appear in a URL), so it is printed as it is in text and,
+/// in HTML, with only `&`, `<`, `>`, `"` and `'` escaped: an `href` reads
+/// `https://host/proposals/…`, not `https:&#x2f;&#x2f;host…`. User-typed text stays a plain
+/// string and is escaped as before.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Link(String);
+
+impl Link {
+    pub fn new(url: url::Url) -> Self {
+        Link(url.into())
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn into_value(self) -> Value {
+        Value::from_object(self)
+    }
+}
+
+impl Object for Link {
+    fn render(self: &Arc<Self>, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// minijinja's formatter, except that a [`Link`] in HTML is escaped as an attribute value
+/// (no `/` → `&#x2f;`).
+fn format_value(out: &mut Output, state: &State, value: &Value) -> Result<(), minijinja::Error> {
+    let Some(link) = value.downcast_object_ref::<Link>() else {
+        return minijinja::escape_formatter(out, state, value);
+    };
+    if matches!(state.auto_escape(), AutoEscape::Html) {
+        for c in link.as_str().chars() {
+            match c {
+                '&' => out.write_str("&amp;")?,
+                '<' => out.write_str("&lt;")?,
+                '>' => out.write_str("&gt;")?,
+                '"' => out.write_str("&quot;")?,
+                '\'' => out.write_str("&#x27;")?,
+                c => out.write_char(c)?,
+            }
+        }
+    } else {
+        out.write_str(link.as_str())?;
+    }
+    Ok(())
+}
+
 fn build(override_dir: Option<PathBuf>) -> Environment<'static> {
     let mut env = Environment::new();
     env.set_loader(move |name| {
@@ -129,6 +183,7 @@ fn build(override_dir: Option<PathBuf>) -> Environment<'static> {
             .map(|(_, source)| source.to_string()))
     });
     env.add_function("t", t);
+    env.set_formatter(format_value);
     env
 }
 

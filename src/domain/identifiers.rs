@@ -253,8 +253,14 @@ impl Doi {
 impl Pmid {
     pub fn parse(input: &str) -> Result<Self, IdentifierError> {
         const KIND: &str = "PMID";
-        let s = trimmed(input, KIND)?;
-        if s.len() <= 9 && all_digits(s) && !s.starts_with('0') {
+        let mut s = trimmed(input, KIND)?;
+        // `PMID: 33301246`, `pmid:33301246` and `PMID 33301246` name the same record, as a
+        // `doi:` prefix does for a DOI.
+        if let Some(rest) = strip_prefix_ci(s, "PMID") {
+            let rest = rest.trim_start();
+            s = rest.strip_prefix(':').unwrap_or(rest).trim_start();
+        }
+        if !s.is_empty() && s.len() <= 9 && all_digits(s) && !s.starts_with('0') {
             Ok(Self(s.to_owned()))
         } else {
             Err(IdentifierError::Format { kind: KIND })
@@ -491,6 +497,26 @@ mod tests {
         assert_eq!(code(Pmid::parse("1234567890")), "format");
         assert_eq!(code(Pmid::parse("12a")), "format");
         assert_eq!(code(Pmid::parse("")), "empty");
+    }
+
+    #[test]
+    fn pmid_labels_are_stripped_like_doi_prefixes() {
+        for s in [
+            "PMID: 33301246",
+            "pmid:33301246",
+            "PMID 33301246",
+            "PMID:33301246",
+            " Pmid :  33301246 ",
+        ] {
+            assert_eq!(
+                Pmid::parse(s).map(|p| p.to_string()),
+                Ok("33301246".into()),
+                "{s}"
+            );
+        }
+        assert_eq!(code(Pmid::parse("PMID:")), "format");
+        assert_eq!(code(Pmid::parse("PMID: 0123")), "format");
+        assert_eq!(code(Pmid::parse("PMCID: 123")), "format");
     }
 
     #[test]

@@ -1,6 +1,6 @@
-//! The proposal's content (spec §3), its completeness check and the diff between rounds.
-//! Drafts may be incomplete; `check_complete` decides whether one may be submitted and
-//! normalises identifiers on the way.
+//! The proposal's content (docs/PRODUCT.md#the-proposal), its completeness check and the diff
+//! between rounds. Drafts may be incomplete; `check_complete` decides whether one may be submitted
+//! and normalises identifiers on the way.
 
 use std::collections::BTreeMap;
 

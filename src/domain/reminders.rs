@@ -1,6 +1,6 @@
-//! Reminder rules (spec §6): 7 days before a due date, on the day, 3 days after, then weekly;
-//! escalation to the assigned MSL and the admins once 14 days overdue. Each step has a stable
-//! key, so queuing it twice is impossible (the outbox refuses a repeated key).
+//! Reminder rules (docs/PRODUCT.md#reminders): 7 days before a due date, on the day, 3 days after,
+//! then weekly; escalation to the assigned MSL and the admins once 14 days overdue. Each step has a
+//! stable key, so queuing it twice is impossible (the outbox refuses a repeated key).
 
 use chrono::NaiveDate;
 

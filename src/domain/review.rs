@@ -1,5 +1,5 @@
-//! Review rules (spec §5): the weighted rubric, quorum, conflict-of-interest kinds and the
-//! decision outcomes. Plain Rust, unit-tested.
+//! Review rules (docs/PRODUCT.md#review): the weighted rubric, quorum, conflict-of-interest kinds
+//! and the decision outcomes. Plain Rust, unit-tested.
 
 use std::collections::BTreeMap;
 
@@ -16,8 +16,8 @@ pub struct Criterion {
     pub weight: u32,
 }
 
-/// The spec's default rubric: scientific merit 30, feasibility 20, alignment with areas of
-/// interest 20, budget appropriateness 15, publication plan 15.
+/// The default rubric (docs/PRODUCT.md#review): scientific merit 30, feasibility 20, alignment with
+/// areas of interest 20, budget appropriateness 15, publication plan 15.
 pub fn default_rubric() -> Vec<Criterion> {
     [
         ("scientific_merit", 30),

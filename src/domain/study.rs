@@ -1,5 +1,5 @@
-//! After-approval rules (spec §6): milestone kinds, overdue, payment status, the Japanese
-//! fiscal year, publication statuses, and the iCalendar and CSV formats.
+//! After-approval rules (docs/PRODUCT.md#study-tracking): milestone kinds, overdue, payment status,
+//! the Japanese fiscal year, publication statuses, and the iCalendar and CSV formats.
 
 use chrono::{Datelike, NaiveDate, NaiveDateTime};
 

@@ -7,6 +7,9 @@ pub mod web;
 
 use actix_web::http::Method;
 use actix_web::web::{ServiceConfig, resource};
+use actix_web::{HttpRequest, HttpResponse};
+
+use crate::error::{AppError, WebError};
 
 /// Registers (when `cfg` is given) and lists every route.
 macro_rules! routes {
@@ -16,6 +19,11 @@ macro_rules! routes {
                 cfg.service(
                     resource($path)
                         $( .route(actix_web::web::method(Method::$method).to($handler)) )+
+                        // A method without a route: 405 with `Allow`, problem+json under
+                        // `/api/` (actix would answer an empty 405).
+                        .default_service(actix_web::web::to(|req: actix_web::HttpRequest| {
+                            method_not_allowed(req, &[$( stringify!($method) ),+])
+                        }))
                 );
             }
             $( $list.push((stringify!($method), $path)); )+
@@ -180,6 +188,18 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
         "/admin/outbox/{id}/requeue" => { POST: web::admin::requeue_from_form },
     );
     list
+}
+
+async fn method_not_allowed(
+    req: HttpRequest,
+    allowed: &'static [&'static str],
+) -> Result<HttpResponse, actix_web::Error> {
+    let error = AppError::MethodNotAllowed { allowed };
+    if crate::startup::is_api(req.path()) {
+        Err(error.into())
+    } else {
+        Err(WebError(error).into())
+    }
 }
 
 pub fn configure(cfg: &mut ServiceConfig) {

@@ -177,6 +177,15 @@ pub fn enqueue_once(
     )?)
 }
 
+/// The message's link: `LIAISON_BASE_URL` followed by the path in its data (a path the
+/// workflow built, such as `/proposals/<id>`), parsed and percent-encoded as a URL.
+fn link(base_url: &str, path: &str) -> AppResult<templates::Link> {
+    let text = format!("{}{path}", base_url.trim_end_matches('/'));
+    url::Url::parse(&text)
+        .map(templates::Link::new)
+        .map_err(|e| AppError::internal(format!("email link {text}: {e}")))
+}
+
 pub struct Rendered {
     pub subject: String,
     pub text: String,
@@ -192,11 +201,19 @@ pub fn render(
     base_url: &str,
 ) -> AppResult<Rendered> {
     let mut context: serde_json::Value = serde_json::from_str(data)?;
+    let link = match context.get("path").and_then(|p| p.as_str()) {
+        Some(path) => Some(link(base_url, path)?),
+        None => None,
+    };
     if let Some(map) = context.as_object_mut() {
         map.insert("base_url".into(), json!(base_url));
         map.insert("recipient_name".into(), json!(recipient_name));
         map.insert("lang".into(), json!(lang));
     }
+    let context = minijinja::context! {
+        link => link.map(templates::Link::into_value),
+        ..minijinja::Value::from_serialize(&context)
+    };
     let lang = Lang::parse(lang).unwrap_or_default().as_str();
     let name = |part: &str| format!("email/{event}/{lang}.{part}");
     let subject = templates::render(&name("subject.txt"), &context)?;
@@ -287,6 +304,45 @@ mod tests {
         }
     }
 
+    fn email_path(email: &Email) -> String {
+        serde_json::to_value(email)
+            .ok()
+            .and_then(|v| v.get("path").and_then(|p| p.as_str()).map(str::to_string))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn a_link_with_a_query_is_one_attribute_and_user_text_stays_escaped() {
+        let data = serde_json::to_string(&Email::SignInLink {
+            path: "/signin/link?token=a&b=<c>".into(),
+            minutes: 15,
+        })
+        .unwrap_or_default();
+        let rendered = render(
+            "sign_in_link",
+            "en",
+            "A/B <x>",
+            &data,
+            "https://liaison.example/",
+        )
+        .unwrap_or_else(|e| panic!("{e:#}"));
+        assert!(
+            rendered
+                .html
+                .contains("href=\"https://liaison.example/signin/link?token=a&amp;b=%3Cc%3E\""),
+            "{}",
+            rendered.html
+        );
+        assert!(
+            rendered
+                .text
+                .contains("https://liaison.example/signin/link?token=a&b=%3Cc%3E"),
+            "{}",
+            rendered.text
+        );
+        assert!(!rendered.html.contains("<x>"), "{}", rendered.html);
+    }
+
     #[test]
     fn every_event_renders_in_both_languages_with_escaped_html() {
         for event in EVENTS {
@@ -305,6 +361,17 @@ mod tests {
                     !rendered.html.contains("<腎保護>"),
                     "{event}/{lang} HTML must escape"
                 );
+                // The link is plain in the HTML part (no `&#x2f;`), and the same in both.
+                let link = format!("https://liaison.example{}", email_path(&email));
+                assert!(
+                    rendered
+                        .html
+                        .contains(&format!("href=\"{}\"", link.replace('&', "&amp;"))),
+                    "{event}/{lang}: {link} in {}",
+                    rendered.html
+                );
+                assert!(rendered.text.contains(&link), "{event}/{lang} text link");
+                assert!(!rendered.html.contains("&#x2f;"), "{event}/{lang}");
             }
         }
     }

@@ -390,6 +390,8 @@ impl Worker {
             .subject(subject)
             // Stable per outbox row: a resend after a crash carries the same id.
             .message_id(Some(format!("<{}@{}>", row.id, host)))
+            // RFC 3834: sent by a program, so auto-responders do not answer it.
+            .header(AutoSubmitted)
             .multipart(match attachment {
                 None => MultiPart::alternative_plain_html(rendered.text, rendered.html),
                 Some((name, bytes)) => MultiPart::mixed()
@@ -494,6 +496,28 @@ fn header_text(text: &str) -> String {
 
 fn pdf_type() -> Result<ContentType, String> {
     ContentType::parse("application/pdf").map_err(|e| e.to_string())
+}
+
+/// `Auto-Submitted: auto-generated` (RFC 3834 §5) on every notification.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AutoSubmitted;
+
+impl lettre::message::header::Header for AutoSubmitted {
+    fn name() -> lettre::message::header::HeaderName {
+        lettre::message::header::HeaderName::new_from_ascii_str("Auto-Submitted")
+    }
+
+    fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        if s.trim().eq_ignore_ascii_case("auto-generated") {
+            Ok(AutoSubmitted)
+        } else {
+            Err(format!("not auto-generated: {s}").into())
+        }
+    }
+
+    fn display(&self) -> lettre::message::header::HeaderValue {
+        lettre::message::header::HeaderValue::new(Self::name(), "auto-generated".to_string())
+    }
 }
 
 #[cfg(test)]

@@ -585,6 +585,7 @@ mod tests {
             blocks,
             footer_note: String::new(),
             page_label: PageLabel::Japanese,
+            info: Default::default(),
         }
     }
 

@@ -13,6 +13,11 @@
 //!   never exceed `max_width` (no hanging punctuation), except a lone character that is
 //!   itself wider than the line.
 //! - Spaces at a soft break are dropped (trailing and leading).
+//! - DOIs, URLs, identifiers and reference numbers stay on one line: they are runs of Latin
+//!   characters, which never break inside; a no-break space (U+00A0) binds like a letter,
+//!   and so does the space in a labelled identifier such as `PMID 33301246` or
+//!   `DOI: 10.1016/…`. Only a token wider than the whole line is broken, at the overflow
+//!   point, as a last resort.
 
 /// Breaks `text` into lines no wider than `max_width`, measuring each character with
 /// `measure` (same unit as `max_width`).
@@ -25,13 +30,57 @@ pub fn break_lines(text: &str, max_width: f32, measure: impl Fn(char) -> f32) ->
             .map(|c| if c == '\t' { ' ' } else { c })
             .filter(|c| !c.is_control())
             .collect();
-        break_one(&chars, max_width, &measure, &mut out);
+        let glued = glued_spaces(&chars);
+        break_one(&chars, &glued, max_width, &measure, &mut out);
     }
     out
 }
 
+/// Labels whose value must not be separated from them by a line break.
+const LABELS: [&str; 5] = ["PMID", "PMCID", "DOI", "ORCID", "NCT"];
+
+/// `glued[p]`: no break between `chars[p - 1]` and `chars[p]` although one of them is a
+/// space, because the space joins a label to its identifier (`PMID: 33301246`).
+fn glued_spaces(chars: &[char]) -> Vec<bool> {
+    let mut glued = vec![false; chars.len() + 1];
+    for (start, _) in chars.iter().enumerate() {
+        let at_word_start = start == 0 || !chars[start - 1].is_alphanumeric();
+        if !at_word_start {
+            continue;
+        }
+        for label in LABELS {
+            let len = label.chars().count();
+            let word = chars.get(start..start + len);
+            let matches = word.is_some_and(|w| {
+                w.iter()
+                    .zip(label.chars())
+                    .all(|(a, b)| a.eq_ignore_ascii_case(&b))
+            });
+            if !matches {
+                continue;
+            }
+            let mut p = start + len;
+            if chars.get(p) == Some(&':') {
+                p += 1;
+            }
+            let spaces_from = p;
+            while chars.get(p).is_some_and(|c| is_space(*c)) {
+                p += 1;
+            }
+            let value_follows = chars.get(p).is_some_and(|c| c.is_ascii_alphanumeric());
+            if p > spaces_from && value_follows {
+                for g in &mut glued[spaces_from..=p] {
+                    *g = true;
+                }
+            }
+        }
+    }
+    glued
+}
+
 fn break_one(
     chars: &[char],
+    glued: &[bool],
     max_width: f32,
     measure: &impl Fn(char) -> f32,
     out: &mut Vec<String>,
@@ -47,7 +96,7 @@ fn break_one(
     while i < n {
         let w = measure(chars[i]);
         if width + w > max_width && i > start {
-            let p = find_break(chars, start, i);
+            let p = find_break(chars, glued, start, i);
             out.push(line_text(&chars[start..p]));
             start = p;
             while start < n && is_space(chars[start]) {
@@ -70,11 +119,14 @@ fn break_one(
 }
 
 /// The break position `p` (the next line starts at `chars[p]`), `start < p <= i`.
-fn find_break(chars: &[char], start: usize, i: usize) -> usize {
-    if let Some(p) = (start + 1..=i)
-        .rev()
-        .find(|&p| can_break(chars[p - 1], chars[p]))
-    {
+fn find_break(chars: &[char], glued: &[bool], start: usize, i: usize) -> usize {
+    let legal = |p: &usize| can_break(chars[*p - 1], chars[*p]);
+    // Best: a legal break that keeps labelled identifiers together; next best, one between
+    // a label and its identifier (the two do not fit on one line together).
+    if let Some(p) = (start + 1..=i).rev().filter(legal).find(|&p| !glued[p]) {
+        return p;
+    }
+    if let Some(p) = (start + 1..=i).rev().find(legal) {
         return p;
     }
     // No legal break: the text since `start` is one overlong word (or a run of
@@ -101,14 +153,20 @@ fn can_break(before: char, after: char) -> bool {
     if is_line_start_prohibited(after) || is_line_end_prohibited(before) {
         return false;
     }
-    if is_space(before) || is_space(after) {
+    if is_breaking_space(before) || is_breaking_space(after) {
         return true;
     }
     is_cjk(before) || is_cjk(after)
 }
 
+/// Spaces dropped at a soft break and at the end of a line.
 fn is_space(c: char) -> bool {
     c == ' ' || c == '\u{a0}'
+}
+
+/// A space that allows a break; the no-break space (U+00A0) does not.
+fn is_breaking_space(c: char) -> bool {
+    c == ' '
 }
 
 /// Characters between which a line may break (ideographic scripts and their punctuation).
@@ -310,6 +368,58 @@ mod tests {
             }
             assert_eq!(lines.concat(), text);
         }
+    }
+
+    #[test]
+    fn a_doi_in_a_paragraph_stays_on_one_line() {
+        let doi = "10.1016/j.jacc.2020.11.012";
+        let text = format!("See the trial results (doi {doi}) for details.");
+        let ja = format!("詳しくは試験結果の論文{doi}を参照のこと。");
+        // Every width from one that splits the text just inside the DOI up to wider ones.
+        for width in 27..45 {
+            for text in [&text, &ja] {
+                let lines = break_lines(text, width as f32, unit);
+                assert!(
+                    lines.iter().any(|l| l.contains(doi)),
+                    "width {width}: {lines:?}"
+                );
+            }
+        }
+        // Wider than the line: broken, as a last resort, and nothing is lost.
+        let lines = break_lines(&text, 20.0, unit);
+        assert_eq!(lines.concat().replace(' ', ""), text.replace(' ', ""));
+    }
+
+    #[test]
+    fn a_labelled_identifier_is_not_split_from_its_label() {
+        // (text, identifier, the narrowest line the identifier fits on with what binds to it)
+        for (text, token, narrowest) in [
+            ("published as PMID 33301246 in 2021", "PMID 33301246", 13),
+            ("published as PMID: 33301246 in 2021", "PMID: 33301246", 14),
+            (
+                "published as DOI: 10.1016/j.jacc.2020.11.012 in 2021",
+                "DOI: 10.1016/j.jacc.2020.11.012",
+                31,
+            ),
+            ("論文（PMID 33301246）を参照", "PMID 33301246", 15),
+        ] {
+            for width in narrowest..45 {
+                let lines = break_lines(text, width as f32, unit);
+                assert!(
+                    lines.iter().any(|l| l.contains(token)),
+                    "width {width}: {token:?} split in {lines:?}"
+                );
+            }
+        }
+        // Too narrow for label and identifier together: the break goes between them.
+        let lines = break_lines("PMID: 10.1016/j.jacc.2020.11.012", 28.0, unit);
+        assert_eq!(lines, vec!["PMID:", "10.1016/j.jacc.2020.11.012"]);
+    }
+
+    #[test]
+    fn a_no_break_space_binds() {
+        let lines = break_lines("ref IIS-2026-0001\u{a0}summary", 22.0, unit);
+        assert_eq!(lines, vec!["ref", "IIS-2026-0001\u{a0}summary"]);
     }
 
     #[test]

@@ -41,6 +41,18 @@ pub struct Document {
     pub footer_note: String,
     /// How page numbers read (bottom-right).
     pub page_label: PageLabel,
+    /// The file's metadata (document information dictionary and catalog).
+    pub info: Info,
+}
+
+/// What a PDF says about itself: `/Title`, `/Author` and the catalog's `/Lang`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Info {
+    /// e.g. "IIS-2026-0042 日本人2型糖尿病患者における…".
+    pub title: String,
+    pub author: String,
+    /// BCP 47 tag of the text, `ja` or `en`; omitted when empty.
+    pub lang: String,
 }
 
 /// Page number style.
@@ -151,11 +163,13 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
     let pages = layout::layout(doc, &em);
     let total = pages.len();
 
-    let mut pdf = PdfDocument::new(&doc.title);
+    let mut pdf = PdfDocument::new(&doc.info.title);
     let now = OffsetDateTime::now();
     pdf.metadata.info.creation_date = now;
     pdf.metadata.info.modification_date = now;
     pdf.metadata.info.metadata_date = now;
+    pdf.metadata.info.author = doc.info.author.clone();
+    pdf.metadata.info.creator = "Liaison".to_string();
     pdf.metadata.info.producer = "Liaison (printpdf)".to_string();
     let font_id = pdf.add_font(&font.parsed);
     let pdf_pages = pages
@@ -174,7 +188,7 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
         subset_fonts: true,
         ..Default::default()
     };
-    let bytes = pdf.save(&options, &mut warnings);
+    let mut file = pdf.to_lopdf_document(&options, &mut warnings);
     // printpdf reports problems as warnings; error-level ones (e.g. text drawn outside
     // BT/ET, colours out of range) mean a bug in `draw`, so do not hand out the file.
     let errors: Vec<&str> = warnings
@@ -185,12 +199,49 @@ pub fn render(doc: &Document) -> Result<Vec<u8>, PdfError> {
     if !errors.is_empty() {
         return Err(PdfError::Serialize(errors.join("; ")));
     }
+    finish_metadata(&mut file, &doc.info)?;
+    if options.optimize {
+        file.compress();
+    }
+    let mut bytes = Vec::new();
+    file.save_to(&mut bytes)
+        .map_err(|e| PdfError::Serialize(e.to_string()))?;
     if bytes.is_empty() {
         return Err(PdfError::Serialize(
             "printpdf produced no output".to_string(),
         ));
     }
     Ok(bytes)
+}
+
+/// What printpdf cannot be told: it writes `/GTS_PDFXVersion` into every document
+/// information dictionary, empty when no conformance is chosen, which claims a PDF/X
+/// version the file does not have; and it has no `/Lang`.
+fn finish_metadata(file: &mut lopdf::Document, info: &Info) -> Result<(), PdfError> {
+    let fail = |e: lopdf::Error| PdfError::Serialize(format!("metadata: {e}"));
+    let info_id = file
+        .trailer
+        .get(b"Info")
+        .and_then(lopdf::Object::as_reference)
+        .map_err(fail)?;
+    let dictionary = file.get_dictionary_mut(info_id).map_err(fail)?;
+    dictionary.remove(b"GTS_PDFXVersion");
+    // Empty entries say nothing; leave them out.
+    for key in [&b"Identifier"[..], b"Keywords", b"Subject"] {
+        let empty = match dictionary.get(key) {
+            Ok(lopdf::Object::String(bytes, _)) => bytes.is_empty() || bytes == b"\xfe\xff",
+            _ => false,
+        };
+        if empty {
+            dictionary.remove(key);
+        }
+    }
+    if !info.lang.is_empty() {
+        file.catalog_mut()
+            .map_err(fail)?
+            .set("Lang", lopdf::Object::string_literal(info.lang.as_str()));
+    }
+    Ok(())
 }
 
 fn color(tone: Tone) -> Color {
@@ -319,6 +370,7 @@ mod tests {
             ],
             footer_note: "作成日 2026-11-25 / Generated 2026-11-25".into(),
             page_label: PageLabel::Japanese,
+            info: Info::default(),
         }
     }
 
@@ -373,6 +425,7 @@ mod tests {
             ],
             footer_note: "作成日 2026-11-25".into(),
             page_label: label,
+            info: Info::default(),
         }
     }
 
@@ -418,8 +471,57 @@ mod tests {
             blocks: vec![],
             footer_note: String::new(),
             page_label: PageLabel::English,
+            info: Info::default(),
         };
         let text = extract(&render(&doc).expect("render"));
         assert!(text.contains("Page 1 of 1"));
+    }
+
+    #[test]
+    fn the_file_names_its_title_author_and_language_and_claims_no_pdf_x() {
+        let mut doc = sample();
+        doc.info = Info {
+            title: "IIS-2026-0042 腎保護効果の検討".into(),
+            author: "山田 太郎".into(),
+            lang: "ja".into(),
+        };
+        let pdf = render(&doc).expect("render");
+        let file = lopdf::Document::load_mem(&pdf).expect("parse");
+        let info_id = file
+            .trailer
+            .get(b"Info")
+            .and_then(lopdf::Object::as_reference)
+            .expect("/Info");
+        let info = file.get_dictionary(info_id).expect("info dictionary");
+        assert!(info.get(b"GTS_PDFXVersion").is_err(), "{info:?}");
+        let text = |key: &[u8]| {
+            info.get(key)
+                .and_then(lopdf::Object::as_str)
+                .map(|bytes| {
+                    let units: Vec<u16> = bytes
+                        .strip_prefix(b"\xfe\xff")
+                        .unwrap_or(bytes)
+                        .chunks(2)
+                        .map(|c| u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(0)]))
+                        .collect();
+                    String::from_utf16_lossy(&units)
+                })
+                .unwrap_or_default()
+        };
+        assert_eq!(text(b"Title"), "IIS-2026-0042 腎保護効果の検討");
+        assert_eq!(text(b"Author"), "山田 太郎");
+        for key in [&b"CreationDate"[..], b"ModDate"] {
+            let date = info.get(key).and_then(lopdf::Object::as_str).expect("date");
+            assert!(
+                date.starts_with(b"D:20"),
+                "{:?}",
+                String::from_utf8_lossy(date)
+            );
+        }
+        let catalog = file.catalog().expect("catalog");
+        assert_eq!(
+            catalog.get(b"Lang").and_then(lopdf::Object::as_str).ok(),
+            Some(&b"ja"[..])
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! Partner CROs (spec §1, §9): organisations with API keys acting through a service account,
-//! study assignment, and signed webhooks delivered through the outbox.
+//! Partner CROs (docs/PRODUCT.md#roles, docs/PRODUCT.md#interfaces): organisations with API keys
+//! acting through a service account, study assignment, and signed webhooks delivered through the
+//! outbox.
 
 use serde_json::json;
 

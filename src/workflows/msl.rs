@@ -1,5 +1,6 @@
-//! MSL protocol support (spec §4): assignment, advice threads, the append-only interaction log
-//! and versioned documents, with the compliance guardrails (docs/COMPLIANCE.md).
+//! MSL protocol support (docs/PRODUCT.md#msl-protocol-support): assignment, advice threads, the
+//! append-only interaction log and versioned documents, with the compliance guardrails
+//! (docs/COMPLIANCE.md).
 
 use chrono::NaiveDate;
 use serde_json::json;

@@ -1,13 +1,15 @@
-//! PDF reports (spec §8): the proposal summary, in a committee and an investigator version, and
-//! the study status report. Builds a `pdf::Document` from the records; `pdf::render` typesets.
+//! PDF reports (docs/PRODUCT.md#pdf-documents, docs/PDF.md): the proposal summary, in a committee
+//! and an investigator version, and the study status report. Builds a `pdf::Document` from the
+//! records; `pdf::render` typesets.
 
 use crate::auth::Principal;
 use crate::auth::policy::ProposalAction;
 use crate::db::DbConnection;
 use crate::domain::proposal::ProposalContent;
+use crate::domain::reference::{FileName, Reference, ReportKind};
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, AppResult};
-use crate::pdf::{Block, Document, PageLabel};
+use crate::pdf::{Block, Document, Info, PageLabel};
 use crate::store::{msl as msl_store, proposals as proposal_store, users};
 use crate::templates::translate;
 use crate::workflows::proposals::{self as proposals, Loaded};
@@ -73,6 +75,38 @@ fn header(lang: Lang, loaded: &Loaded, kind_key: &str) -> String {
     format!("{reference} · {}", t(lang, kind_key))
 }
 
+/// The file's metadata: `/Title` is the reference and the title, `/Author` the principal
+/// investigator, `/Lang` the language it is written in.
+fn info(lang: Lang, loaded: &Loaded) -> Info {
+    let title = loaded.content.title.trim();
+    Info {
+        title: match &loaded.row.reference {
+            Some(reference) if title.is_empty() => reference.clone(),
+            Some(reference) => format!("{reference} {title}"),
+            None => title.to_string(),
+        },
+        author: loaded
+            .content
+            .principal_investigator
+            .name
+            .trim()
+            .to_string(),
+        lang: lang.as_str().to_string(),
+    }
+}
+
+/// A document to render and the name it is downloaded under.
+pub struct Report {
+    pub document: Document,
+    pub file_name: FileName,
+}
+
+fn file_name(loaded: &Loaded, kind: ReportKind) -> FileName {
+    let reference = loaded.row.reference.as_deref().and_then(Reference::parse);
+    let id = uuid::Uuid::parse_str(&loaded.row.id).unwrap_or_else(|_| uuid::Uuid::nil());
+    FileName::report(reference, &id, kind)
+}
+
 fn footer(lang: Lang) -> String {
     format!(
         "{} {}",
@@ -123,10 +157,13 @@ pub fn summary(
     principal: &Principal,
     proposal_id: &str,
     lang: Lang,
-) -> AppResult<Document> {
+) -> AppResult<Report> {
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
     let audience = audience_of(principal, &loaded);
-    summary_for(conn, &loaded, audience, lang)
+    Ok(Report {
+        document: summary_for(conn, &loaded, audience, lang)?,
+        file_name: file_name(&loaded, ReportKind::Summary),
+    })
 }
 
 /// The summary of `loaded` for `audience` (also used by the decision letter's attachment).
@@ -282,6 +319,7 @@ pub fn summary_for(
         blocks,
         footer_note: footer(lang),
         page_label: page_label(lang),
+        info: info(lang, loaded),
     })
 }
 
@@ -421,7 +459,7 @@ pub fn status_report(
     principal: &Principal,
     proposal_id: &str,
     lang: Lang,
-) -> AppResult<Document> {
+) -> AppResult<Report> {
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
     let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d").to_string();
     let mut blocks = vec![Block::Fields(vec![
@@ -504,13 +542,17 @@ pub fn status_report(
             right_align: vec![],
         });
     }
-    Ok(Document {
-        running_header: header(lang, &loaded, "pdf.status_title"),
-        title: or_dash(&loaded.content.title),
-        subtitle: Some(t(lang, &format!("status.{}", loaded.status.as_str()))),
-        blocks,
-        footer_note: footer(lang),
-        page_label: page_label(lang),
+    Ok(Report {
+        document: Document {
+            running_header: header(lang, &loaded, "pdf.status_title"),
+            title: or_dash(&loaded.content.title),
+            subtitle: Some(t(lang, &format!("status.{}", loaded.status.as_str()))),
+            blocks,
+            footer_note: footer(lang),
+            page_label: page_label(lang),
+            info: info(lang, &loaded),
+        },
+        file_name: file_name(&loaded, ReportKind::StatusReport),
     })
 }
 
@@ -622,7 +664,6 @@ fn study_blocks(
                 t(lang, "pdf.item"),
                 t(lang, "pdf.venue"),
                 t(lang, "pdf.status"),
-                "DOI / PMID".into(),
             ],
             rows: publications
                 .iter()
@@ -632,20 +673,26 @@ fn study_blocks(
                         (Some(c), None) => c.clone(),
                         _ => p.venue.clone(),
                     };
-                    let ids = [p.doi.clone(), p.pmid.clone().map(|id| format!("PMID {id}"))]
-                        .into_iter()
-                        .flatten()
-                        .collect::<Vec<_>>()
-                        .join(" · ");
-                    vec![
-                        format!("{} — {}", t(lang, &format!("pub_kind.{}", p.kind)), p.title),
-                        venue,
-                        t(lang, &format!("pub_status.{}", p.status)),
-                        ids,
+                    // The identifiers go on their own line in the widest column, where a
+                    // DOI fits unbroken (the line breaker keeps "PMID 1" together).
+                    let ids = [
+                        p.doi.as_ref().map(|doi| format!("DOI {doi}")),
+                        p.pmid.as_ref().map(|id| format!("PMID {id}")),
                     ]
+                    .into_iter()
+                    .flatten()
+                    .collect::<Vec<_>>()
+                    .join("  ");
+                    let mut item =
+                        format!("{} — {}", t(lang, &format!("pub_kind.{}", p.kind)), p.title);
+                    if !ids.is_empty() {
+                        item.push('\n');
+                        item.push_str(&ids);
+                    }
+                    vec![item, venue, t(lang, &format!("pub_status.{}", p.status))]
                 })
                 .collect(),
-            widths: vec![3.0, 2.0, 1.2, 2.0],
+            widths: vec![4.6, 2.0, 1.2],
             right_align: vec![],
         });
     }

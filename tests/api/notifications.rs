@@ -63,6 +63,24 @@ async fn the_submission_receipt_arrives_by_smtp_in_japanese_with_the_reference()
     assert!(receipt.text.contains("研究課題名"));
     assert!(receipt.html.contains(&reference));
     assert!(receipt.message_id.starts_with('<') && receipt.message_id.contains("@127.0.0.1>"));
+    // RFC 3834: every notification says a program sent it.
+    for mail in &mails {
+        assert_eq!(mail.auto_submitted, "auto-generated", "{}", mail.subject);
+    }
+    // The link in the HTML part is a plain URL, the same as in the text part.
+    let link = receipt
+        .text
+        .split_whitespace()
+        .find(|w| w.starts_with("http://127.0.0.1"))
+        .expect("a link in the text part")
+        .to_string();
+    assert!(link.contains("/proposals/"), "{link}");
+    assert!(
+        receipt.html.contains(&format!("href=\"{link}\"")),
+        "{link} in {}",
+        receipt.html
+    );
+    assert!(!receipt.html.contains("&#x2f;"), "{}", receipt.html);
     let notice = mails
         .iter()
         .find(|m| m.to.contains("admin@example.jp"))

@@ -131,6 +131,7 @@ pub struct Received {
     pub text: String,
     pub html: String,
     pub message_id: String,
+    pub auto_submitted: String,
 }
 
 pub fn parse(raw: &[u8]) -> Received {
@@ -156,6 +157,7 @@ pub fn parse(raw: &[u8]) -> Received {
         text: part("text/plain"),
         html: part("text/html"),
         message_id: header("Message-ID"),
+        auto_submitted: header("Auto-Submitted"),
     }
 }
 

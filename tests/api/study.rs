@@ -421,6 +421,80 @@ async fn doi_and_pmid_are_validated_and_normalised() {
             "congress_name": "日本糖尿病学会年次学術集会", "city": "京都", "presented_on": "2027-05-20"}))
         .await;
     assert_eq!(presented.status(), 201);
+    // A labelled PMID is normalised like a `doi:` prefix.
+    let labelled = app
+        .post_json(&study.yamada.token, &path, &json!({"kind": "manuscript", "title": "Renal outcomes with LIA-101", "venue": "J Am Coll Cardiol",
+            "status": "published", "published_on": "2027-07-01", "doi": "doi:10.1016/j.jacc.2020.11.012", "pmid": "PMID: 33301247"}))
+        .await;
+    assert_eq!(labelled.status(), 201);
+    let labelled = json(labelled).await;
+    assert_eq!(labelled["doi"], "10.1016/j.jacc.2020.11.012");
+    assert_eq!(labelled["pmid"], "33301247");
+
+    // The status report keeps each DOI and "PMID n" on one line, and says what it is.
+    let report = app
+        .get(
+            &study.yamada.token,
+            &format!("/api/v1/proposals/{}/status-report.pdf", study.id),
+        )
+        .await;
+    assert_eq!(report.status(), 200);
+    let disposition = report.headers()["content-disposition"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let bytes = report.bytes().await.unwrap();
+    let text = pdf_extract::extract_text_from_mem(&bytes).unwrap();
+    for expected in [
+        "10.1016/j.jacc.2020.11.012",
+        "10.1056/NEJMoa2034577",
+        "PMID 33301246",
+        "PMID 33301247",
+    ] {
+        assert!(
+            text.contains(expected),
+            "{expected} not on one line in {text}"
+        );
+    }
+    let reference = json(
+        app.get(
+            &study.yamada.token,
+            &format!("/api/v1/proposals/{}", study.id),
+        )
+        .await,
+    )
+    .await["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        disposition,
+        format!("inline; filename=\"{reference}-status-report.pdf\"")
+    );
+    let file = lopdf::Document::load_mem(&bytes).unwrap();
+    let info_id = file.trailer.get(b"Info").unwrap().as_reference().unwrap();
+    let info = file.get_dictionary(info_id).unwrap();
+    assert!(info.get(b"GTS_PDFXVersion").is_err(), "no PDF/X claim");
+    let title = info.get(b"Title").unwrap().as_str().unwrap();
+    let title: Vec<u16> = title
+        .strip_prefix(b"\xfe\xff")
+        .unwrap_or(title)
+        .chunks(2)
+        .map(|c| u16::from_be_bytes([c[0], c[1]]))
+        .collect();
+    let title = String::from_utf16_lossy(&title);
+    assert!(
+        title.starts_with(&format!("{reference} 日本人2型糖尿病")),
+        "{title}"
+    );
+    let lang = file
+        .catalog()
+        .unwrap()
+        .get(b"Lang")
+        .unwrap()
+        .as_str()
+        .unwrap();
+    assert_eq!(lang, b"ja");
 }
 
 fn csv_rows(body: &str) -> Vec<Vec<String>> {

@@ -92,22 +92,60 @@ pub fn etag(version: i64) -> String {
     format!("\"v{version}\"")
 }
 
-/// The version named by `If-Match`: 428 without the header, 412 when it is not one of ours.
-pub fn required_if_match(req: &HttpRequest) -> AppResult<i64> {
+/// What `If-Match` asks for (RFC 9110 §13.1.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum IfMatch {
+    /// `*`: any current representation. The resource must exist (and be visible to the
+    /// caller, which the handler checks first); its version does not matter.
+    Any,
+    /// One of our ETags, `"v<version>"`.
+    Version(i64),
+}
+
+impl IfMatch {
+    /// The version the change is made against: the one named, or for `*` the current one.
+    pub fn expected(self, current: i64) -> i64 {
+        match self {
+            IfMatch::Any => current,
+            IfMatch::Version(version) => version,
+        }
+    }
+
+    /// The version to check when the workflow does the comparison itself and takes `None`
+    /// as "no precondition": `*` holds for whatever exists.
+    pub fn version(self) -> Option<i64> {
+        match self {
+            IfMatch::Any => None,
+            IfMatch::Version(version) => Some(version),
+        }
+    }
+}
+
+/// `If-Match`: 428 without the header, 412 when it is neither `*` nor one of our ETags.
+/// Evaluate it only after the caller has been authorised for the resource, so that a hidden
+/// resource answers 404 whatever the header says.
+pub fn required_if_match(req: &HttpRequest) -> AppResult<IfMatch> {
     let value = req
         .headers()
         .get(header::IF_MATCH)
         .ok_or(AppError::PreconditionRequired)?
         .to_str()
         .map_err(|_| AppError::PreconditionFailed)?;
-    parse_etag(value).ok_or(AppError::PreconditionFailed)
+    parse_if_match(value).ok_or(AppError::PreconditionFailed)
 }
 
-pub fn optional_if_match(req: &HttpRequest) -> AppResult<Option<i64>> {
+pub fn optional_if_match(req: &HttpRequest) -> AppResult<Option<IfMatch>> {
     match req.headers().get(header::IF_MATCH) {
         None => Ok(None),
         Some(_) => required_if_match(req).map(Some),
     }
+}
+
+fn parse_if_match(value: &str) -> Option<IfMatch> {
+    if value.trim() == "*" {
+        return Some(IfMatch::Any);
+    }
+    parse_etag(value).map(IfMatch::Version)
 }
 
 fn parse_etag(value: &str) -> Option<i64> {
@@ -255,6 +293,17 @@ mod tests {
         assert_eq!(parse_etag(&etag(7)), Some(7));
         assert_eq!(parse_etag("W/\"v7\""), Some(7));
         assert_eq!(parse_etag("\"x\""), None);
+    }
+
+    #[test]
+    fn a_star_matches_any_current_version() {
+        assert_eq!(parse_if_match(" * "), Some(IfMatch::Any));
+        assert_eq!(parse_if_match(&etag(3)), Some(IfMatch::Version(3)));
+        assert_eq!(parse_if_match("\"*\""), None);
+        assert_eq!(IfMatch::Any.expected(9), 9);
+        assert_eq!(IfMatch::Version(3).expected(9), 3);
+        assert_eq!(IfMatch::Any.version(), None);
+        assert_eq!(IfMatch::Version(3).version(), Some(3));
     }
 
     #[test]

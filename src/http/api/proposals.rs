@@ -13,8 +13,8 @@ use crate::domain::lifecycle::{Action, Status};
 use crate::domain::proposal::{FieldChange, ProposalContent, diff};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{
-    Page, decode_cursor, etag, idempotent_create, into_page, json_error, optional_if_match,
-    page_limit, parse_json, read_body,
+    IfMatch, Page, decode_cursor, etag, idempotent_create, into_page, json_error,
+    optional_if_match, page_limit, parse_json, read_body,
 };
 use crate::state::AppState;
 use crate::store::proposals::{self, ListFilter, ProposalListRow};
@@ -270,7 +270,9 @@ pub async fn patch_proposal(
     let response = db::run_tx(&state.pool, move |conn| {
         // Authorise before preconditions, so a 428 never reveals a hidden proposal.
         let current = workflow::load(conn, &principal, &id, ProposalAction::EditFields)?;
-        let expected = expected.ok_or(AppError::PreconditionRequired)?;
+        let expected = expected
+            .ok_or(AppError::PreconditionRequired)?
+            .expected(current.row.version);
         let mut merged = serde_json::to_value(&current.content)?;
         merge_patch(&mut merged, &patch);
         let content: ProposalContent = serde_json::from_value(merged).map_err(json_error)?;
@@ -349,7 +351,7 @@ pub async fn transition_proposal(
                 committee_id: body.committee_id.as_deref(),
                 quorum_override_reason: None,
             },
-            expected,
+            expected.and_then(IfMatch::version),
         )?;
         respond(conn, &principal, loaded)
     })

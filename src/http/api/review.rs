@@ -192,7 +192,7 @@ pub async fn update_committee(
             conn,
             &principal,
             &id,
-            expected,
+            expected.expected(current.version),
             &CommitteeInput {
                 name: body.name.as_deref().unwrap_or(&current.name),
                 quorum: body.quorum.unwrap_or(current.quorum),
@@ -417,8 +417,10 @@ pub async fn put_my_review(
     let expected = crate::http::api::optional_if_match(&req)?;
     let review = db::run_tx(&state.pool, move |conn| {
         // Authorise first (NotFound / Forbidden), then insist on the precondition.
-        workflow::my_review(conn, &principal, &id)?;
-        let expected = expected.ok_or(AppError::PreconditionRequired)?;
+        let (current, _) = workflow::my_review(conn, &principal, &id)?;
+        let expected = expected
+            .ok_or(AppError::PreconditionRequired)?
+            .expected(current.version);
         workflow::save_review(
             conn,
             &principal,

@@ -105,8 +105,12 @@ pub async fn put_gates(
     let gates = db::run_tx(&state.pool, move |conn| {
         // Authorise before the precondition: a 428 never reveals a hidden study.
         workflow::milestones(conn, &principal, &id)?;
-        let current = store::gates(conn, &id)?;
-        if expected.ok_or(AppError::PreconditionRequired)? != gates_version(current.as_ref()) {
+        let current = gates_version(store::gates(conn, &id)?.as_ref());
+        if expected
+            .ok_or(AppError::PreconditionRequired)?
+            .expected(current)
+            != current
+        {
             return Err(AppError::PreconditionFailed);
         }
         workflow::save_gates(
@@ -184,7 +188,7 @@ pub async fn list_milestones(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CreateMilestoneRequest {
-    /// One of the spec §6 kinds, or `custom` with a `title`.
+    /// One of the milestone kinds (docs/PRODUCT.md#study-tracking), or `custom` with a `title`.
     pub kind: String,
     #[serde(default)]
     pub title: String,
@@ -278,8 +282,14 @@ pub async fn update_milestone(
     let body = body.into_inner();
     let expected = optional_if_match(&req)?;
     let row = db::run_tx(&state.pool, move |conn| {
-        workflow::milestones(conn, &principal, &id)?;
+        let milestones = workflow::milestones(conn, &principal, &id)?;
         let expected = expected.ok_or(AppError::PreconditionRequired)?;
+        // `*` matches the milestone as it is now; an unknown one answers 404 below.
+        let current = milestones
+            .iter()
+            .find(|m| m.id == milestone_id)
+            .map_or(i64::MIN, |m| m.version);
+        let expected = expected.expected(current);
         workflow::update_milestone(
             conn,
             &principal,

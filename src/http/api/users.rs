@@ -206,7 +206,7 @@ pub async fn update_user(
     }
     let user = db::run_tx(&state.pool, move |conn| {
         let current = users::find(conn, &id)?;
-        if user_version(&current) != expected {
+        if user_version(&current) != expected.expected(user_version(&current)) {
             return Err(AppError::PreconditionFailed);
         }
         user_workflows::change(

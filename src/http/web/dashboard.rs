@@ -32,7 +32,7 @@ pub async fn show_dashboard(
                             "id": a.proposal_id,
                             "href": format!("/proposals/{}/review", a.proposal_id),
                             "reference": reference,
-                            // Until no conflict is declared, only the title is shown (spec §5).
+                            // Until no conflict is declared, only the title is shown (docs/PRODUCT.md#review).
                             "title": title,
                             "status": status,
                             "updated_at": a.updated_at.format("%Y-%m-%d %H:%M").to_string(),

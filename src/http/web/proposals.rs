@@ -486,15 +486,15 @@ pub async fn summary_pdf(
     let principal = user.0;
     let lang = crate::http::web::page_lang(&req, Some(&principal));
     let id = path.into_inner();
-    let bytes = db::run(&state.pool, move |conn| {
-        let document = crate::workflows::reports::summary(conn, &principal, &id, lang)?;
-        crate::workflows::reports::render(&document)
+    let (bytes, name) = db::run(&state.pool, move |conn| {
+        let report = crate::workflows::reports::summary(conn, &principal, &id, lang)?;
+        Ok((
+            crate::workflows::reports::render(&report.document)?,
+            report.file_name,
+        ))
     })
     .await?;
-    Ok(crate::http::api::reports::pdf_response(
-        bytes,
-        "summary.pdf",
-    ))
+    Ok(crate::http::api::reports::pdf_response(bytes, &name))
 }
 
 pub async fn status_report_pdf(
@@ -506,13 +506,13 @@ pub async fn status_report_pdf(
     let principal = user.0;
     let lang = crate::http::web::page_lang(&req, Some(&principal));
     let id = path.into_inner();
-    let bytes = db::run(&state.pool, move |conn| {
-        let document = crate::workflows::reports::status_report(conn, &principal, &id, lang)?;
-        crate::workflows::reports::render(&document)
+    let (bytes, name) = db::run(&state.pool, move |conn| {
+        let report = crate::workflows::reports::status_report(conn, &principal, &id, lang)?;
+        Ok((
+            crate::workflows::reports::render(&report.document)?,
+            report.file_name,
+        ))
     })
     .await?;
-    Ok(crate::http::api::reports::pdf_response(
-        bytes,
-        "status-report.pdf",
-    ))
+    Ok(crate::http::api::reports::pdf_response(bytes, &name))
 }
