@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::domain::net::{HostRule, WebhookPolicy};
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -37,6 +39,11 @@ pub struct Settings {
     pub reminder_interval: Duration,
     /// Requests per minute allowed for one bearer token or API key (429 beyond).
     pub api_rate_per_minute: u32,
+    /// Allow `http://` webhook URLs (default: https only).
+    pub webhook_allow_http: bool,
+    /// Host names and address ranges webhooks may reach although they are not public
+    /// (on-premises receivers).
+    pub webhook_allowed_hosts: Vec<HostRule>,
 }
 
 impl Default for Settings {
@@ -67,6 +74,8 @@ impl Default for Settings {
             outbox_max_attempts: 12,
             reminder_interval: Duration::from_secs(3600),
             api_rate_per_minute: 600,
+            webhook_allow_http: false,
+            webhook_allowed_hosts: Vec::new(),
         }
     }
 }
@@ -165,7 +174,29 @@ impl Settings {
                 "LIAISON_API_RATE_PER_MINUTE",
                 defaults.api_rate_per_minute,
             )?,
+            webhook_allow_http: get("LIAISON_WEBHOOK_ALLOW_HTTP")
+                .is_some_and(|v| matches!(v.trim(), "true" | "1")),
+            webhook_allowed_hosts: match get("LIAISON_WEBHOOK_ALLOWED_HOSTS") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split([',', ' ', '\n'])
+                    .filter(|entry| !entry.trim().is_empty())
+                    .map(HostRule::parse)
+                    .collect::<Result<_, _>>()
+                    .map_err(|message| ConfigError {
+                        name: "LIAISON_WEBHOOK_ALLOWED_HOSTS",
+                        message,
+                    })?,
+            },
         })
+    }
+
+    /// The webhook rules the registration check and the delivery worker apply.
+    pub fn webhook_policy(&self) -> WebhookPolicy {
+        WebhookPolicy {
+            allow_http: self.webhook_allow_http,
+            allowed: self.webhook_allowed_hosts.clone(),
+        }
     }
 
     /// Cookies get `Secure` when the service is reached over https.
@@ -242,6 +273,24 @@ mod tests {
             Settings::from_lookup(|k| (k == "LIAISON_DB_POOL_SIZE").then(|| "many".to_string()))
                 .err();
         assert_eq!(error.map(|e| e.name), Some("LIAISON_DB_POOL_SIZE"));
+    }
+
+    #[test]
+    fn webhook_settings_are_parsed_and_a_bad_entry_names_the_setting() {
+        let settings = Settings::from_lookup(|k| match k {
+            "LIAISON_WEBHOOK_ALLOW_HTTP" => Some("true".into()),
+            "LIAISON_WEBHOOK_ALLOWED_HOSTS" => Some("hooks.corp.example, 10.20.0.0/16".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(settings.webhook_allow_http);
+        assert_eq!(settings.webhook_allowed_hosts.len(), 2);
+        assert!(!Settings::default().webhook_policy().allow_http);
+        let error = Settings::from_lookup(|k| {
+            (k == "LIAISON_WEBHOOK_ALLOWED_HOSTS").then(|| "10.0.0.0/99".to_string())
+        })
+        .err();
+        assert_eq!(error.map(|e| e.name), Some("LIAISON_WEBHOOK_ALLOWED_HOSTS"));
     }
 
     #[test]

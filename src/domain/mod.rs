@@ -2,6 +2,7 @@
 
 pub mod identifiers;
 pub mod lifecycle;
+pub mod net;
 pub mod proposal;
 pub mod reference;
 pub mod reminders;
