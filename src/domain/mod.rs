@@ -4,6 +4,7 @@ pub mod identifiers;
 pub mod lifecycle;
 pub mod net;
 pub mod proposal;
+pub mod redirect;
 pub mod reference;
 pub mod reminders;
 pub mod review;

@@ -20,6 +20,7 @@ mod openapi;
 mod properties;
 mod proposals_api;
 mod proposals_web;
+mod redirects;
 mod reliability;
 mod reports;
 mod review;
