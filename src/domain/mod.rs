@@ -2,6 +2,7 @@
 
 pub mod identifiers;
 pub mod lifecycle;
+pub mod money;
 pub mod net;
 pub mod proposal;
 pub mod redirect;

@@ -181,12 +181,13 @@ pub fn issues_to_errors(issues: &[FieldIssue]) -> Vec<FieldError> {
         .collect()
 }
 
-/// Draft-time checks: lengths only, so a draft can always be saved while it grows.
+/// Draft-time checks: lengths and amount bounds only, so a draft can always be saved while it
+/// grows (but never holds an amount or total beyond `domain::money::AMOUNT_MAX`).
 fn check_draft(content: &ProposalContent) -> AppResult<()> {
     let issues: Vec<FieldIssue> = content
         .check_complete()
         .into_iter()
-        .filter(|i| i.code == "too_long")
+        .filter(|i| matches!(i.code, "too_long" | "too_large"))
         .collect();
     if issues.is_empty() {
         Ok(())

@@ -6,6 +6,7 @@
 mod helpers;
 mod smtp_sink;
 
+mod amounts;
 mod audit;
 mod auth;
 mod authz_matrix;

@@ -78,6 +78,7 @@ fn issues_from(errors: &[crate::error::FieldError]) -> Vec<FieldIssue> {
                 "must_be_true" => "must_be_true",
                 "invalid_choice" => "invalid_choice",
                 "email" => "email",
+                "too_large" => "too_large",
                 _ => "format",
             },
             max: e.detail.split_whitespace().find_map(|w| w.parse().ok()),
