@@ -163,3 +163,65 @@ async fn the_web_form_comes_back_with_the_amount_error_beside_the_field() {
         assert!(html.contains("金額が大きすぎます"), "{amount}");
     }
 }
+
+#[actix_web::test]
+async fn payments_are_bounded_and_the_disclosure_total_of_stored_ones_never_wraps() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let study = crate::study::approved_study(&app).await;
+    let admin = &study.admin;
+    let path = format!("/api/v1/proposals/{}/payments", study.id);
+    let refused = app
+        .post_json(
+            &admin.token,
+            &path,
+            &json!({"amount": 1_000_000_000_001i64}),
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(
+        fields(&json(refused).await),
+        vec![("amount".into(), "too_large".into())]
+    );
+    for _ in 0..2 {
+        let payment = json(
+            app.post_json(
+                &admin.token,
+                &path,
+                &json!({"amount": 1_000_000_000_000i64}),
+            )
+            .await,
+        )
+        .await;
+        let id = payment["id"].as_str().unwrap();
+        let paid = app
+            .post_json(
+                &admin.token,
+                &format!("{path}/{id}/paid"),
+                &json!({"paid_on": "2026-05-01"}),
+            )
+            .await;
+        assert_eq!(paid.status(), 200);
+    }
+    // Rows stored before amounts were bounded.
+    app.conn()
+        .batch_execute(&format!(
+            "UPDATE payments SET amount = {} WHERE proposal_id = '{}'",
+            i64::MAX,
+            study.id
+        ))
+        .unwrap();
+    let csv = app
+        .get(
+            &admin.token,
+            "/api/v1/exports/disclosure.csv?fiscal_year=2026",
+        )
+        .await;
+    assert_eq!(csv.status(), 200);
+    let body = csv.text().await.unwrap();
+    let row = body.lines().nth(1).unwrap_or_default().to_string();
+    assert_eq!(
+        row.split(',').nth(6),
+        Some("18446744073709551614"),
+        "the exact sum: {body}"
+    );
+}
