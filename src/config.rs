@@ -15,8 +15,10 @@ pub struct Settings {
     pub smtp_url: Option<String>,
     pub mail_dir: PathBuf,
     pub mail_from: String,
-    /// When `None`, a key is generated and kept in the database (app_settings).
+    /// When `None`, a key is generated once and kept in `secret_key_path()`.
     pub secret_key: Option<String>,
+    /// Where a generated key is kept (`LIAISON_SECRET_KEY_FILE`).
+    pub secret_key_file: Option<PathBuf>,
     pub body_limit_bytes: usize,
     /// Largest document upload (default 25 MiB); larger ones answer 413.
     pub upload_limit_bytes: usize,
@@ -44,6 +46,15 @@ pub struct Settings {
     /// Host names and address ranges webhooks may reach although they are not public
     /// (on-premises receivers).
     pub webhook_allowed_hosts: Vec<HostRule>,
+    /// `/readyz` answers 503 when a message has been due this long and no worker has made
+    /// progress for as long.
+    pub worker_stall: Duration,
+    /// Sign-in, registration and verification mails per recipient address and hour.
+    pub mail_per_address_per_hour: u32,
+    /// Requests that could send such mails, per client address and hour.
+    pub mail_per_client_per_hour: u32,
+    /// When set, `/metrics` requires `Authorization: Bearer <this>`.
+    pub metrics_token: Option<String>,
 }
 
 impl Default for Settings {
@@ -56,6 +67,7 @@ impl Default for Settings {
             mail_dir: PathBuf::from("mail"),
             mail_from: "Liaison <liaison@localhost>".into(),
             secret_key: None,
+            secret_key_file: None,
             body_limit_bytes: 1024 * 1024,
             upload_limit_bytes: 25 * 1024 * 1024,
             session_idle: Duration::from_secs(30 * 60),
@@ -76,6 +88,10 @@ impl Default for Settings {
             api_rate_per_minute: 600,
             webhook_allow_http: false,
             webhook_allowed_hosts: Vec::new(),
+            worker_stall: Duration::from_secs(300),
+            metrics_token: None,
+            mail_per_address_per_hour: 5,
+            mail_per_client_per_hour: 30,
         }
     }
 }
@@ -119,7 +135,19 @@ impl Settings {
                 .map(PathBuf::from)
                 .unwrap_or(defaults.mail_dir),
             mail_from: get("LIAISON_MAIL_FROM").unwrap_or(defaults.mail_from),
-            secret_key: get("LIAISON_SECRET_KEY"),
+            secret_key: match get("LIAISON_SECRET_KEY") {
+                Some(key) if key.len() < crate::auth::key_file::MIN_KEY_BYTES => {
+                    return Err(ConfigError {
+                        name: "LIAISON_SECRET_KEY",
+                        message: format!(
+                            "must be at least {} bytes (e.g. `openssl rand -base64 32`)",
+                            crate::auth::key_file::MIN_KEY_BYTES
+                        ),
+                    });
+                }
+                key => key,
+            },
+            secret_key_file: get("LIAISON_SECRET_KEY_FILE").map(PathBuf::from),
             body_limit_bytes: number(&get, "LIAISON_BODY_LIMIT_BYTES", defaults.body_limit_bytes)?,
             upload_limit_bytes: number(
                 &get,
@@ -188,6 +216,23 @@ impl Settings {
                         message,
                     })?,
             },
+            worker_stall: number(
+                &get,
+                "LIAISON_WORKER_STALL_SECONDS",
+                defaults.worker_stall.as_secs(),
+            )
+            .map(Duration::from_secs)?,
+            metrics_token: get("LIAISON_METRICS_TOKEN"),
+            mail_per_address_per_hour: number(
+                &get,
+                "LIAISON_MAIL_PER_ADDRESS_PER_HOUR",
+                defaults.mail_per_address_per_hour,
+            )?,
+            mail_per_client_per_hour: number(
+                &get,
+                "LIAISON_MAIL_PER_CLIENT_PER_HOUR",
+                defaults.mail_per_client_per_hour,
+            )?,
         })
     }
 
@@ -196,6 +241,28 @@ impl Settings {
         WebhookPolicy {
             allow_http: self.webhook_allow_http,
             allowed: self.webhook_allowed_hosts.clone(),
+        }
+    }
+
+    /// Where a generated secret key is kept: `LIAISON_SECRET_KEY_FILE`, else beside the SQLite
+    /// file (`liaison.db.key`), else `liaison.key` in the working directory.
+    pub fn secret_key_path(&self) -> PathBuf {
+        if let Some(path) = &self.secret_key_file {
+            return path.clone();
+        }
+        match crate::db::Backend::from_url(&self.database_url) {
+            crate::db::Backend::Sqlite => PathBuf::from(format!(
+                "{}.key",
+                crate::db::sqlite_path(&self.database_url)
+            )),
+            crate::db::Backend::Postgres => PathBuf::from("liaison.key"),
+        }
+    }
+
+    pub fn mail_limits(&self) -> crate::workflows::mail_limits::MailLimits {
+        crate::workflows::mail_limits::MailLimits {
+            per_address: self.mail_per_address_per_hour,
+            per_client: self.mail_per_client_per_hour,
         }
     }
 
@@ -291,6 +358,25 @@ mod tests {
         })
         .err();
         assert_eq!(error.map(|e| e.name), Some("LIAISON_WEBHOOK_ALLOWED_HOSTS"));
+    }
+
+    #[test]
+    fn a_short_secret_key_is_refused() {
+        let short = Settings::from_lookup(|k| (k == "LIAISON_SECRET_KEY").then(|| "x".repeat(31)));
+        assert_eq!(short.err().map(|e| e.name), Some("LIAISON_SECRET_KEY"));
+        let long = Settings::from_lookup(|k| (k == "LIAISON_SECRET_KEY").then(|| "x".repeat(32)));
+        assert!(long.is_ok());
+    }
+
+    #[test]
+    fn a_generated_key_lives_beside_the_sqlite_file() {
+        let settings =
+            Settings::from_lookup(|k| (k == "DATABASE_URL").then(|| "/srv/l/liaison.db".into()))
+                .unwrap();
+        assert_eq!(
+            settings.secret_key_path(),
+            PathBuf::from("/srv/l/liaison.db.key")
+        );
     }
 
     #[test]

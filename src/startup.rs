@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tracing_actix_web::{RequestId, TracingLogger};
 
 use crate::auth::csrf::{self, CsrfCookie};
+use crate::auth::key_file;
 use crate::auth::rate_limit::FailureLimiter;
 use crate::auth::secrets::{SecretKey, random_token};
 use crate::config::Settings;
@@ -20,6 +21,7 @@ use crate::error::{AppError, WebError};
 use crate::http;
 use crate::http::api::json_error;
 use crate::metrics::Metrics;
+use crate::notify::health::WorkerHealth;
 use crate::notify::worker::{Mailer, Worker, WorkerConfig};
 use crate::state::AppState;
 use crate::store;
@@ -47,15 +49,32 @@ pub fn redact(url: &str) -> String {
     }
 }
 
-/// The secret key: `LIAISON_SECRET_KEY`, or one generated once and kept in the database so
-/// that every process sharing the database agrees on it.
+/// The secret key: `LIAISON_SECRET_KEY`, or one generated once and kept in a file only its
+/// owner may read (`Settings::secret_key_path`). Earlier versions kept the generated key in
+/// the database; it is moved to the file and removed from the database, so that a copy of the
+/// database cannot forge tokens and signed-in users stay signed in.
 pub fn secret_key(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<SecretKey> {
     if let Some(key) = &settings.secret_key {
         return Ok(SecretKey::new(key.as_bytes().to_vec()));
     }
-    let stored = store::settings::get_or_insert(conn, "secret_key", random_token)?;
-    Ok(SecretKey::new(stored.into_bytes()))
+    let path = settings.secret_key_path();
+    let stored_in_database = store::settings::get(conn, LEGACY_KEY_SETTING)?;
+    let key = match key_file::read(&path)? {
+        Some(key) => key,
+        None => key_file::create(
+            &path,
+            &stored_in_database.clone().unwrap_or_else(random_token),
+        )?,
+    };
+    if stored_in_database.is_some() {
+        store::settings::remove(conn, LEGACY_KEY_SETTING)?;
+        tracing::info!(file = %path.display(), "moved the secret key out of the database");
+    }
+    Ok(SecretKey::new(key.into_bytes()))
 }
+
+/// Where versions before the key file kept the generated key.
+const LEGACY_KEY_SETTING: &str = "secret_key";
 
 pub fn prepare(settings: &Settings) -> anyhow::Result<(Pool, SecretKey)> {
     let key = {
@@ -92,6 +111,7 @@ impl Application {
         crate::templates::init(settings.template_dir.clone());
         let (pool, key) = prepare(&settings)?;
         let port = listener.local_addr()?.port();
+        let worker_health = std::sync::Arc::new(WorkerHealth::default());
         let state = web::Data::new(AppState {
             pool,
             key,
@@ -106,15 +126,19 @@ impl Application {
             api_limiter: crate::auth::rate_limit::RequestLimiter::new(settings.api_rate_per_minute),
             credentials: crate::auth::CredentialCache::default(),
             metrics: Metrics::default(),
+            worker_health: worker_health.clone(),
             settings,
         });
         let worker = if state.settings.run_worker {
             let mailer = Mailer::from_settings(&state.settings)?;
-            Some(Worker::new(
-                state.pool.clone(),
-                mailer,
-                WorkerConfig::from_settings(&state.settings),
-            ))
+            Some(
+                Worker::new(
+                    state.pool.clone(),
+                    mailer,
+                    WorkerConfig::from_settings(&state.settings),
+                )
+                .with_health(worker_health),
+            )
         } else {
             None
         };
@@ -156,26 +180,27 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     let workers = std::thread::available_parallelism().map_or(2, |n| n.get());
     let blocking_threads = blocking_threads_per_worker(state.settings.db_pool_size, workers);
     let server = HttpServer::new(move || {
-        let json_config = web::JsonConfig::default()
-            .limit(body_limit)
-            .error_handler(|error, _req| {
-                use actix_web::error::JsonPayloadError;
-                let app_error = match error {
-                    JsonPayloadError::ContentType => {
-                        AppError::UnsupportedMediaType("send application/json".into())
-                    }
-                    JsonPayloadError::Overflow { .. } | JsonPayloadError::OverflowKnownLength { .. } => {
-                        AppError::PayloadTooLarge
-                    }
-                    JsonPayloadError::Deserialize(e) => json_error(e),
-                    other => AppError::BadRequest(other.to_string()),
-                };
-                app_error.into()
-            });
+        let json_config =
+            web::JsonConfig::default()
+                .limit(body_limit)
+                .error_handler(|error, _req| {
+                    use actix_web::error::JsonPayloadError;
+                    let app_error = match error {
+                        JsonPayloadError::ContentType => {
+                            AppError::UnsupportedMediaType("send application/json".into())
+                        }
+                        JsonPayloadError::Overflow { .. }
+                        | JsonPayloadError::OverflowKnownLength { .. } => AppError::PayloadTooLarge,
+                        JsonPayloadError::Deserialize(e) => json_error(e),
+                        other => AppError::BadRequest(other.to_string()),
+                    };
+                    app_error.into()
+                });
         let query_config = web::QueryConfig::default().error_handler(|error, _req| {
             AppError::validation_one("query", "invalid", error.to_string()).into()
         });
-        let path_config = web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into());
+        let path_config =
+            web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into());
         let state_for_metrics = state.clone();
         let pool = state.pool.clone();
         App::new()
@@ -226,7 +251,9 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                 let future = srv.call(req);
                 async move {
                     let mut response = future.await?;
-                    metrics.metrics.observe(response.status().as_u16(), started.elapsed());
+                    metrics
+                        .metrics
+                        .observe(response.status().as_u16(), started.elapsed());
                     if let Some(id) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
                         response
                             .headers_mut()
@@ -235,17 +262,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                     Ok(response)
                 }
             })
-            .wrap(
-                DefaultHeaders::new()
-                    .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-                    .add((header::X_FRAME_OPTIONS, "DENY"))
-                    // Sign-in links carry a secret in the URL: never leak it in Referer.
-                    .add((header::REFERRER_POLICY, "no-referrer"))
-                    .add((
-                        header::CONTENT_SECURITY_POLICY,
-                        "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
-                    )),
-            )
+            .wrap(security_headers(secure))
             .wrap(TracingLogger::default())
     })
     .workers(workers)
@@ -256,6 +273,28 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
     .shutdown_timeout(30)
     .run();
     Ok(server)
+}
+
+/// Headers on every response. Over https (the base URL's scheme), browsers are also told to
+/// keep to https for a year; a plain-http development server is not pinned.
+fn security_headers(https: bool) -> DefaultHeaders {
+    let headers = DefaultHeaders::new()
+        .add((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .add((header::X_FRAME_OPTIONS, "DENY"))
+        // Sign-in links carry a secret in the URL: never leak it in Referer.
+        .add((header::REFERRER_POLICY, "no-referrer"))
+        .add((
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+        ));
+    if https {
+        headers.add((
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        headers
+    }
 }
 
 /// Blocking threads per worker so that all workers together have about one per pooled

@@ -20,4 +20,6 @@ pub struct AppState {
     /// Recently authenticated bearer tokens (confirmed again on every request).
     pub credentials: crate::auth::CredentialCache,
     pub metrics: Metrics,
+    /// The delivery worker of this process, if it runs one (for `/readyz` and `/metrics`).
+    pub worker_health: std::sync::Arc<crate::notify::health::WorkerHealth>,
 }

@@ -2,6 +2,7 @@
 
 pub mod credential_cache;
 pub mod csrf;
+pub mod key_file;
 pub mod password;
 pub mod policy;
 pub mod rate_limit;

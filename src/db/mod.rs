@@ -94,6 +94,7 @@ pub fn establish(url: &str) -> Result<DbConnection, diesel::ConnectionError> {
             )?))
         }
         Backend::Sqlite => {
+            create_private_file(sqlite_path(url));
             let mut conn = diesel::SqliteConnection::establish(sqlite_path(url))?;
             // WAL lets readers run beside the single writer; busy_timeout makes a writer wait
             // instead of failing with "database is locked".
@@ -105,6 +106,21 @@ pub fn establish(url: &str) -> Result<DbConnection, diesel::ConnectionError> {
             Ok(DbConnection::Sqlite(conn))
         }
     }
+}
+
+/// Creates a new SQLite file readable by its owner only (SQLite gives its `-wal` and `-shm`
+/// files the same mode). An existing file is left as it is; if this fails, SQLite's own
+/// attempt reports the problem.
+fn create_private_file(path: &str) {
+    use std::os::unix::fs::OpenOptionsExt;
+    if path.is_empty() || path == ":memory:" || path.starts_with("file:") {
+        return;
+    }
+    let _ = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path);
 }
 
 /// r2d2 manager that builds connections with [`establish`].

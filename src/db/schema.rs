@@ -1,6 +1,14 @@
 //! Hand-written schema shared by both backends: ids are UUID text, times are UTC `Timestamp`.
 
 diesel::table! {
+    mail_quotas (quota_key, window_start) {
+        quota_key -> Text,
+        window_start -> Timestamp,
+        used -> Integer,
+    }
+}
+
+diesel::table! {
     app_settings (key) {
         key -> Text,
         value -> Text,
@@ -157,6 +165,7 @@ diesel::joinable!(proposal_events -> proposals (proposal_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     app_settings,
+    mail_quotas,
     organizations,
     users,
     api_tokens,

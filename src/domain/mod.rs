@@ -10,6 +10,7 @@ pub mod reference;
 pub mod reminders;
 pub mod review;
 pub mod study;
+pub mod text;
 
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;

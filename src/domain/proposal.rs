@@ -490,6 +490,7 @@ pub fn looks_like_email(value: &str) -> bool {
                 && !domain.starts_with('.')
                 && !domain.ends_with('.')
                 && !value.contains(char::is_whitespace)
+                && !value.contains(char::is_control)
                 && !domain.contains('@')
         }
         None => false,
@@ -786,5 +787,12 @@ pub mod tests {
         let result: Result<ProposalContent, _> =
             serde_json::from_value(serde_json::json!({"title": "x", "colour": "red"}));
         assert!(result.is_err());
+    }
+
+    #[test]
+    fn an_address_with_a_control_character_is_no_address() {
+        assert!(looks_like_email("a@example.jp"));
+        assert!(!looks_like_email("a\u{0}@example.jp"));
+        assert!(!looks_like_email("a@example.jp\u{1b}"));
     }
 }

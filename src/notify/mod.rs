@@ -2,6 +2,7 @@
 //! worker that renders and delivers them (SMTP, or `.eml` files when no SMTP is configured).
 
 pub mod email;
+pub mod health;
 pub mod webhook;
 pub mod worker;
 

@@ -1,9 +1,17 @@
 //! The delivery worker: claims due outbox rows, renders and sends them, and records the
 //! outcome. Failures retry with exponential backoff and jitter; after the configured number of
-//! attempts a message is `dead` (visible to admins, who can re-queue it). On shutdown the rows
-//! this worker claimed but did not send are released at once.
+//! attempts a message is `dead` (visible to admins, who can re-queue it). A message that
+//! cannot be built, or whose delivery panics, is `dead` at once with its error, and the worker
+//! goes on; the loop itself is supervised, so a panic anywhere restarts it instead of silently
+//! ending delivery for everyone. On shutdown the rows this worker claimed but did not send are
+//! released at once.
 
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
 use std::time::Duration;
+
+use futures_util::FutureExt;
 
 use lettre::message::header::ContentType;
 use lettre::message::{Attachment, Mailbox, MultiPart};
@@ -13,8 +21,10 @@ use tokio::sync::watch;
 
 use crate::config::Settings;
 use crate::db::{self, Pool};
+use crate::domain::text::DisplayName;
 use crate::error::AppError;
 use crate::notify::email::{self, Email};
+use crate::notify::health::WorkerHealth;
 use crate::store::outbox::{self, OutboxRow};
 
 pub enum Mailer {
@@ -130,6 +140,7 @@ pub struct Worker {
     http: Result<reqwest::Client, String>,
     config: WorkerConfig,
     id: String,
+    health: Arc<WorkerHealth>,
 }
 
 enum Outcome {
@@ -148,12 +159,42 @@ impl Worker {
             http: crate::notify::webhook::client(&config.webhook_policy),
             config,
             id: format!("worker-{}", uuid::Uuid::new_v4()),
+            health: Arc::new(WorkerHealth::default()),
         }
     }
 
-    /// Runs until `stop` turns true, then releases what it holds.
-    pub async fn run(self, mut stop: watch::Receiver<bool>) {
+    /// Reports to `health` (shared with `/readyz` and `/metrics`).
+    pub fn with_health(mut self, health: Arc<WorkerHealth>) -> Worker {
+        self.health = health;
+        self
+    }
+
+    /// Runs until `stop` turns true, then releases what it holds. A panic in the loop is
+    /// caught, logged and counted, and the loop starts again.
+    pub async fn run(self, stop: watch::Receiver<bool>) {
         tracing::info!(worker = %self.id, "outbox worker started");
+        let worker = Arc::new(self);
+        worker.health.started();
+        supervise(
+            || {
+                let (worker, stop) = (worker.clone(), stop.clone());
+                async move { worker.serve(stop).await }
+            },
+            &worker.health,
+            &stop,
+            Duration::from_secs(1),
+        )
+        .await;
+        worker.health.stopped();
+        let id = worker.id.clone();
+        match db::run_tx(&worker.pool, move |conn| Ok(outbox::release(conn, &id)?)).await {
+            Ok(released) => tracing::info!(worker = %worker.id, released, "outbox worker stopped"),
+            Err(error) => tracing::warn!(%error, "outbox worker could not release its claims"),
+        }
+    }
+
+    /// The delivery loop proper, until `stop` turns true.
+    async fn serve(&self, mut stop: watch::Receiver<bool>) {
         let mut last_reminders: Option<std::time::Instant> = None;
         loop {
             if *stop.borrow() {
@@ -171,9 +212,17 @@ impl Worker {
                     Ok(queued) => tracing::info!(queued, "milestone reminders queued"),
                     Err(error) => tracing::warn!(%error, "reminder job failed"),
                 }
+                if let Err(error) =
+                    db::run_tx(&self.pool, crate::workflows::mail_limits::purge).await
+                {
+                    tracing::warn!(%error, "purging old mail limit windows failed");
+                }
             }
             let processed = match self.run_once(&stop).await {
-                Ok(n) => n,
+                Ok(n) => {
+                    self.health.beat();
+                    n
+                }
                 Err(error) => {
                     tracing::warn!(%error, "outbox worker round failed");
                     0
@@ -185,11 +234,6 @@ impl Worker {
                     _ = stop.changed() => {}
                 }
             }
-        }
-        let id = self.id.clone();
-        match db::run_tx(&self.pool, move |conn| Ok(outbox::release(conn, &id)?)).await {
-            Ok(released) => tracing::info!(worker = %self.id, released, "outbox worker stopped"),
-            Err(error) => tracing::warn!(%error, "outbox worker could not release its claims"),
         }
     }
 
@@ -205,7 +249,14 @@ impl Worker {
             if *stop.borrow() {
                 break; // the rest is released by `run`
             }
-            let outcome = self.deliver(&row).await;
+            // One bad message must not stop delivery for everyone else.
+            let outcome = match AssertUnwindSafe(self.deliver(&row)).catch_unwind().await {
+                Ok(outcome) => outcome,
+                Err(panic) => {
+                    self.health.record_panic();
+                    Outcome::Dead(format!("delivery panicked: {}", panic_message(&*panic)))
+                }
+            };
             self.record(&row, outcome).await?;
         }
         Ok(count)
@@ -290,11 +341,19 @@ impl Worker {
             Err(error) if row.attempts >= self.config.max_attempts => return Outcome::Dead(error),
             Err(error) => return Outcome::Retry(error),
         };
-        let message = match self.build(row, attachment) {
-            Ok(message) => message,
-            // A message that cannot be built will never work: no retries.
-            Err(error) => return Outcome::Dead(error),
-        };
+        let message =
+            match std::panic::catch_unwind(AssertUnwindSafe(|| self.build(row, attachment))) {
+                Ok(Ok(message)) => message,
+                // A message that cannot be built will never work: no retries.
+                Ok(Err(error)) => return Outcome::Dead(error),
+                Err(panic) => {
+                    self.health.record_panic();
+                    return Outcome::Dead(format!(
+                        "building the message panicked: {}",
+                        panic_message(&*panic)
+                    ));
+                }
+            };
         match self.mailer.send(message).await {
             Ok(()) => Outcome::Sent,
             Err(error) if row.attempts >= self.config.max_attempts => Outcome::Dead(error),
@@ -307,10 +366,16 @@ impl Worker {
         row: &OutboxRow,
         attachment: Option<(String, Vec<u8>)>,
     ) -> Result<Message, String> {
+        // Names are checked when typed; one stored before that, or otherwise unfit for a
+        // header, is used nowhere: the header carries the address alone and the greeting
+        // names the address.
+        let name = DisplayName::parse_required(&row.recipient_name)
+            .ok()
+            .map(DisplayName::into_string);
         let rendered = email::render(
             &row.event,
             &row.lang,
-            &row.recipient_name,
+            name.as_deref().unwrap_or(&row.recipient),
             &row.data,
             &self.config.base_url,
         )
@@ -321,11 +386,12 @@ impl Worker {
             .parse()
             .map_err(|e| format!("LIAISON_MAIL_FROM: {e}"))?;
         let to = Mailbox::new(
-            Some(row.recipient_name.clone()),
+            name,
             row.recipient
                 .parse()
                 .map_err(|e| format!("recipient address: {e}"))?,
         );
+        let subject = header_text(&rendered.subject);
         let host = url::Url::parse(&self.config.base_url)
             .ok()
             .and_then(|u| u.host_str().map(str::to_string))
@@ -333,7 +399,7 @@ impl Worker {
         Message::builder()
             .from(from)
             .to(to)
-            .subject(rendered.subject)
+            .subject(subject)
             // Stable per outbox row: a resend after a crash carries the same id.
             .message_id(Some(format!("<{}@{}>", row.id, host)))
             .multipart(match attachment {
@@ -376,6 +442,7 @@ impl Worker {
                 .await?;
             }
             Outcome::Dead(error) => {
+                self.health.record_dead_letter();
                 tracing::error!(message = %row.id, attempts = row.attempts, %error, "delivery gave up");
                 db::run_tx(&self.pool, move |conn| {
                     Ok(outbox::mark_failed(conn, &id, &worker, &error, None)?)
@@ -385,6 +452,56 @@ impl Worker {
         }
         Ok(())
     }
+}
+
+/// Runs the future `make` builds until it returns. When it panics, the panic is logged and
+/// counted and, unless `stop` is set, a new one starts after `pause`.
+pub async fn supervise<F, Fut>(
+    mut make: F,
+    health: &WorkerHealth,
+    stop: &watch::Receiver<bool>,
+    pause: Duration,
+) where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = ()>,
+{
+    loop {
+        match AssertUnwindSafe(make()).catch_unwind().await {
+            Ok(()) => return,
+            Err(panic) => {
+                health.record_panic();
+                tracing::error!(panic = %panic_message(&*panic), "outbox worker panicked; restarting");
+                if *stop.borrow() {
+                    return;
+                }
+                tokio::time::sleep(pause).await;
+            }
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    panic
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown panic".into())
+}
+
+/// A subject line: control characters (which a template could carry over from data) become
+/// spaces.
+fn header_text(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if crate::domain::text::allowed_in_line(c) {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect::<String>()
+        .trim()
+        .to_string()
 }
 
 fn pdf_type() -> Result<ContentType, String> {
@@ -412,6 +529,45 @@ mod tests {
         drop(runtime);
         // lettre's pool would panic here ("no reactor running") without SmtpTransport's Drop.
         drop(mailer);
+    }
+
+    #[test]
+    fn a_panicking_loop_is_restarted_and_counted() {
+        let runtime = match tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+        {
+            Ok(runtime) => runtime,
+            Err(e) => panic!("runtime: {e}"),
+        };
+        let health = WorkerHealth::default();
+        let (_stop, stopped) = watch::channel(false);
+        let mut starts = 0;
+        runtime.block_on(supervise(
+            || {
+                starts += 1;
+                let attempt = starts;
+                async move {
+                    if attempt < 3 {
+                        panic!("round {attempt} failed");
+                    }
+                }
+            },
+            &health,
+            &stopped,
+            Duration::from_millis(1),
+        ));
+        assert_eq!(starts, 3, "restarted after each panic until a run returned");
+        assert_eq!(health.panics(), 2);
+    }
+
+    #[test]
+    fn subjects_lose_their_control_characters() {
+        assert_eq!(
+            header_text("件名\r\nBcc: x@example.test"),
+            "件名  Bcc: x@example.test"
+        );
+        assert_eq!(header_text("a\u{202E}b"), "a b");
     }
 
     #[test]

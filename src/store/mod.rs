@@ -5,6 +5,7 @@ pub mod audit;
 pub mod credentials;
 pub mod cro;
 pub mod idempotency;
+pub mod mail_quotas;
 pub mod msl;
 pub mod outbox;
 pub mod proposals;

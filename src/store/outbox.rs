@@ -265,3 +265,30 @@ pub fn for_recipient(
         .select(OutboxRow::as_select())
         .load(conn)
 }
+
+/// When the longest-waiting due message became due: a pending message whose time has come,
+/// or one whose claim ran out. `None` when nothing is due.
+pub fn oldest_due(
+    conn: &mut DbConnection,
+    now: NaiveDateTime,
+) -> QueryResult<Option<NaiveDateTime>> {
+    outbox::table
+        .filter(
+            outbox::status
+                .eq("pending")
+                .and(outbox::next_attempt_at.le(now))
+                .or(outbox::status
+                    .eq("sending")
+                    .and(outbox::claimed_until.lt(now))),
+        )
+        .select(diesel::dsl::min(outbox::next_attempt_at))
+        .first(conn)
+}
+
+/// Creation time of the oldest pending message (for the `/metrics` age gauge).
+pub fn oldest_pending(conn: &mut DbConnection) -> QueryResult<Option<NaiveDateTime>> {
+    outbox::table
+        .filter(outbox::status.eq("pending"))
+        .select(diesel::dsl::min(outbox::created_at))
+        .first(conn)
+}

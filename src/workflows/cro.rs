@@ -9,6 +9,7 @@ use crate::auth::secrets::{SecretKey, random_token};
 use crate::db::{self, DbConnection};
 use crate::domain::lifecycle::Status;
 use crate::domain::net::{CheckedHost, Refusal, WebhookPolicy};
+use crate::domain::text::{OneLine, OrganisationName};
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::audit::{self, Entry};
@@ -44,11 +45,15 @@ pub fn create_organization(
     kind: &str,
 ) -> AppResult<OrganizationRow> {
     require_admin(principal)?;
-    let name = name.trim();
     let mut errors = Vec::new();
-    if name.is_empty() || name.chars().count() > 200 {
-        errors.push(FieldError::new("name", "required", "1 to 200 characters"));
-    }
+    let name = match OrganisationName::parse_required(name) {
+        Ok(name) => name.into_string(),
+        Err(error) => {
+            errors.push(FieldError::new("name", error.code(), error.english()));
+            String::new()
+        }
+    };
+    let name = name.as_str();
     if kind != "cro" && kind != "institution" {
         errors.push(FieldError::new(
             "kind",
@@ -130,10 +135,12 @@ pub fn create_api_key(
             "1 to 730 days",
         ));
     }
-    let name = if name.trim().is_empty() {
+    let name = OneLine::<200>::parse(name)
+        .map_err(|e| AppError::validation_one("name", e.code(), e.english()))?;
+    let name = if name.as_str().is_empty() {
         "api key"
     } else {
-        name.trim()
+        name.as_str()
     };
     let (plain, row) =
         credentials::create_user_token(conn, key, &user_id, name, chrono::Duration::days(days))?;

@@ -3,7 +3,9 @@
 //! and append the audit record in the same transaction.
 
 pub mod cro;
+pub mod delivery;
 pub mod guardrails;
+pub mod mail_limits;
 pub mod msl;
 pub mod proposals;
 pub mod reports;

@@ -235,6 +235,8 @@ pub fn post_advice(
             "too_long",
             "must be at most 10000 characters",
         ));
+    } else if let Err(error) = crate::domain::text::check_multiline(body) {
+        errors.push(FieldError::new("body", error.code(), error.english()));
     }
     let section = input.section.map(str::trim).filter(|s| !s.is_empty());
     if let Some(section) = section
@@ -356,6 +358,8 @@ pub fn log_interaction(
             "too_long",
             "must be at most 5000 characters",
         ));
+    } else if let Err(error) = crate::domain::text::check_multiline(summary) {
+        errors.push(FieldError::new("summary", error.code(), error.english()));
     }
     let Some(date) = occurred_on.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
@@ -427,7 +431,7 @@ pub fn clean_file_name(name: &str) -> String {
     let base = name.rsplit(['/', '\\']).next().unwrap_or(name);
     let cleaned: String = base
         .chars()
-        .filter(|c| !c.is_control() && *c != '"')
+        .filter(|c| crate::domain::text::allowed_in_line(*c) && *c != '"')
         .take(200)
         .collect();
     if cleaned.trim().is_empty() {
@@ -570,6 +574,7 @@ mod tests {
         assert_eq!(clean_file_name("C:\\Users\\x\\計画.pdf"), "計画.pdf");
         assert_eq!(clean_file_name("../../etc/passwd"), "passwd");
         assert_eq!(clean_file_name("a\"b\n.pdf"), "ab.pdf");
+        assert_eq!(clean_file_name("invoice\u{202E}fdp.exe"), "invoicefdp.exe");
         assert_eq!(clean_file_name("   "), "document");
     }
 }

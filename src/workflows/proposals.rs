@@ -10,6 +10,7 @@ use crate::domain::Role;
 use crate::domain::lifecycle::{self, Action, GuardFacts, Status, TransitionError};
 use crate::domain::proposal::{FieldIssue, ProposalContent, diff};
 use crate::domain::reference::format_reference;
+use crate::domain::text;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::notify::{self, Email, Recipient};
 use crate::store::audit::{self, Entry};
@@ -181,18 +182,47 @@ pub fn issues_to_errors(issues: &[FieldIssue]) -> Vec<FieldError> {
         .collect()
 }
 
-/// Draft-time checks: lengths and amount bounds only, so a draft can always be saved while it
-/// grows (but never holds an amount or total beyond `domain::money::AMOUNT_MAX`).
+/// Proposal fields that are one line: they reach email subjects (the title), the PDF's
+/// metadata and headings, and CSV cells. Every other text may span lines.
+const ONE_LINE_FIELDS: &[&str] = &[
+    "title",
+    "acronym",
+    "therapeutic_area",
+    "product",
+    "phase",
+    "name",
+    "institution",
+    "department",
+    "email",
+    "orcid",
+    "label",
+    "currency",
+    "unit",
+    "ethics_committee",
+    "resubmission_of",
+];
+
+/// Draft-time checks: lengths, characters and amount bounds only, so a draft can always be saved
+/// while it grows but never holds a line break in a title, a bidi override anywhere, or an
+/// amount or total beyond `domain::money::AMOUNT_MAX`.
 fn check_draft(content: &ProposalContent) -> AppResult<()> {
+    let mut errors: Vec<FieldError> = match serde_json::to_value(content) {
+        Ok(document) => text::check_json_strings(&document, ONE_LINE_FIELDS)
+            .into_iter()
+            .map(|(field, error)| FieldError::new(&field, error.code(), error.english()))
+            .collect(),
+        Err(error) => return Err(AppError::internal(format!("proposal content: {error}"))),
+    };
     let issues: Vec<FieldIssue> = content
         .check_complete()
         .into_iter()
         .filter(|i| matches!(i.code, "too_long" | "too_large"))
         .collect();
-    if issues.is_empty() {
+    errors.extend(issues_to_errors(&issues));
+    if errors.is_empty() {
         Ok(())
     } else {
-        Err(AppError::Validation(issues_to_errors(&issues)))
+        Err(AppError::Validation(errors))
     }
 }
 

@@ -7,12 +7,14 @@ use crate::auth::policy;
 use crate::auth::secrets::SecretKey;
 use crate::db::DbConnection;
 use crate::domain::proposal::looks_like_email;
+use crate::domain::text::DisplayName;
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::notify::{self, Email, Recipient};
 use crate::store::audit::{self, Actor, Entry};
 use crate::store::credentials;
 use crate::store::users::{self, NewUser, UserRow};
+use crate::workflows::mail_limits::{self, MailLimits};
 
 pub struct CreateUser<'a> {
     pub email: &'a str,
@@ -26,14 +28,11 @@ pub fn validate_new_user(input: &CreateUser<'_>) -> Vec<FieldError> {
     if !looks_like_email(input.email) || input.email.chars().count() > 254 {
         errors.push(FieldError::new("email", "email", "is not an email address"));
     }
-    let name_chars = input.display_name.trim().chars().count();
-    if name_chars == 0 {
-        errors.push(FieldError::new("display_name", "required", "is required"));
-    } else if name_chars > 200 {
+    if let Err(error) = DisplayName::parse_required(input.display_name) {
         errors.push(FieldError::new(
             "display_name",
-            "too_long",
-            "must be at most 200 characters",
+            error.code(),
+            error.english(),
         ));
     }
     errors
@@ -56,11 +55,13 @@ pub fn create(
             "an account with this email already exists",
         )]));
     }
+    let display_name = DisplayName::parse_required(input.display_name)
+        .map_err(|e| AppError::validation_one("display_name", e.code(), e.english()))?;
     let user = users::insert(
         conn,
         &NewUser {
             email: input.email,
-            display_name: input.display_name,
+            display_name: display_name.as_str(),
             role: input.role,
             lang: input.lang,
             organization_id: None,
@@ -114,12 +115,14 @@ pub fn change(
         )?;
     }
     if change.display_name.is_some() || change.lang.is_some() {
-        let name = change
-            .display_name
-            .clone()
-            .unwrap_or_else(|| after.display_name.clone());
+        let name = match &change.display_name {
+            Some(name) => DisplayName::parse_required(name)
+                .map_err(|e| AppError::validation_one("display_name", e.code(), e.english()))?
+                .into_string(),
+            None => after.display_name.clone(),
+        };
         let lang = change.lang.unwrap_or_else(|| after.lang());
-        let updated = users::set_display_name_and_lang(conn, user_id, name.trim(), lang)?;
+        let updated = users::set_display_name_and_lang(conn, user_id, &name, lang)?;
         audit::append(
             conn,
             Entry::new(&actor, "user.update", "user", user_id)
@@ -148,9 +151,35 @@ pub fn change(
     Ok(after)
 }
 
+/// Who asked for a mail to be sent, and the limits that apply to them.
+#[derive(Debug, Clone, Copy)]
+pub struct MailRequest<'a> {
+    /// The client's socket address.
+    pub client: &'a str,
+    pub limits: MailLimits,
+}
+
 /// "Email me a sign-in link": queues a link for an active account. Unknown or inactive
-/// addresses get nothing, and the caller answers the same either way.
+/// addresses get nothing, nor does a request over the mail limits, and the caller answers the
+/// same either way.
 pub fn send_sign_in_link(
+    conn: &mut DbConnection,
+    key: &SecretKey,
+    ttl: chrono::Duration,
+    email: &str,
+    request: MailRequest<'_>,
+) -> AppResult<()> {
+    // Not an address (a NUL byte, say, which PostgreSQL would refuse): nobody to mail.
+    if !looks_like_email(email) {
+        return Ok(());
+    }
+    if !mail_limits::allow(conn, key, request.limits, request.client, email)? {
+        return Ok(());
+    }
+    queue_sign_in_link(conn, key, ttl, email)
+}
+
+fn queue_sign_in_link(
     conn: &mut DbConnection,
     key: &SecretKey,
     ttl: chrono::Duration,
@@ -185,6 +214,7 @@ pub fn register_investigator(
     display_name: &str,
     email: &str,
     lang: Lang,
+    request: MailRequest<'_>,
 ) -> AppResult<()> {
     let input = CreateUser {
         email,
@@ -196,8 +226,11 @@ pub fn register_investigator(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
+    if !mail_limits::allow(conn, key, request.limits, request.client, email)? {
+        return Ok(());
+    }
     if users::find_by_email(conn, email)?.is_some() {
-        return send_sign_in_link(conn, key, ttl, email);
+        return queue_sign_in_link(conn, key, ttl, email);
     }
     let user = create(conn, &Actor::system(), &input)?;
     let token = credentials::create_login_link(conn, key, &user.id, ttl)?;

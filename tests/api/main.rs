@@ -26,4 +26,5 @@ mod reliability;
 mod reports;
 mod review;
 mod study;
+mod untrusted_input;
 mod users;

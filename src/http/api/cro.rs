@@ -5,6 +5,7 @@ use actix_web::{HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::auth::Principal;
 use crate::db;
@@ -13,6 +14,7 @@ use crate::state::AppState;
 use crate::store::credentials::ApiTokenRow;
 use crate::store::cro::{CroAssignmentRow, OrganizationRow, WebhookRow};
 use crate::store::outbox::OutboxRow;
+use crate::validation::{self, one_line};
 use crate::workflows::cro as workflow;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -35,10 +37,11 @@ impl From<OrganizationRow> for OrganizationResponse {
     }
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateOrganizationRequest {
     #[schema(example = "東京臨床研究サポート株式会社")]
+    #[validate(length(min = 1, max = 200), custom(function = "one_line"))]
     pub name: String,
     #[schema(example = "cro")]
     pub kind: String,
@@ -69,6 +72,7 @@ pub async fn create_organization(
     body: web::Json<CreateOrganizationRequest>,
 ) -> AppResult<HttpResponse> {
     let body = body.into_inner();
+    validation::check(&body)?;
     let org = db::run_tx(&state.pool, move |conn| {
         workflow::create_organization(conn, &principal, &body.name, &body.kind)
     })
@@ -128,12 +132,14 @@ pub async fn list_api_keys(
     ))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateApiKeyRequest {
     #[serde(default)]
+    #[validate(length(max = 200), custom(function = "one_line"))]
     pub name: String,
     /// Days until expiry (1–730, default 365).
+    #[validate(range(min = 1, max = 730))]
     pub expires_in_days: Option<i64>,
 }
 
@@ -150,6 +156,7 @@ pub async fn create_api_key(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let body = body.into_inner();
+    validation::check(&body)?;
     let key = state.key.clone();
     let (plain, row) = db::run_tx(&state.pool, move |conn| {
         workflow::create_api_key(

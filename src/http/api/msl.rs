@@ -7,12 +7,14 @@ use chrono::{DateTime, NaiveDate, Utc};
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
+use validator::Validate;
 
 use crate::auth::Principal;
 use crate::db;
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
 use crate::store::msl::{self as store, DocumentMeta};
+use crate::validation::{self, multiline, one_line};
 use crate::workflows::msl::{self as workflow, AdviceInput};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -146,11 +148,13 @@ pub async fn list_advice(
     ))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PostAdviceRequest {
+    #[validate(length(max = 10000), custom(function = "multiline"))]
     pub body: String,
     /// Optional proposal section, e.g. `primary_endpoint`.
+    #[validate(length(max = 100), custom(function = "one_line"))]
     pub section: Option<String>,
     /// Reply to a top-level message.
     pub parent_id: Option<String>,
@@ -167,6 +171,7 @@ pub async fn post_advice(
     path: web::Path<String>,
     body: web::Json<PostAdviceRequest>,
 ) -> AppResult<HttpResponse> {
+    validation::check(&*body)?;
     let id = path.into_inner();
     let body = body.into_inner();
     let name = principal.display_name.clone();
@@ -236,11 +241,13 @@ pub async fn list_interactions(
     ))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct LogInteractionRequest {
     pub occurred_on: NaiveDate,
+    #[validate(length(min = 1, max = 50), custom(function = "one_line"))]
     pub channel: String,
+    #[validate(length(max = 5000), custom(function = "multiline"))]
     pub summary: String,
 }
 
@@ -255,6 +262,7 @@ pub async fn log_interaction(
     path: web::Path<String>,
     body: web::Json<LogInteractionRequest>,
 ) -> AppResult<HttpResponse> {
+    validation::check(&*body)?;
     let id = path.into_inner();
     let body = body.into_inner();
     let name = principal.display_name.clone();

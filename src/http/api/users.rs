@@ -5,6 +5,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
+use validator::Validate;
 
 use crate::auth::Principal;
 use crate::auth::policy;
@@ -14,6 +15,7 @@ use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{Page, decode_cursor, etag, into_page, page_limit, required_if_match};
 use crate::state::AppState;
 use crate::store::users::{self, UserRow};
+use crate::validation::{self, one_line};
 use crate::workflows::users::{self as user_workflows, CreateUser, UserChange};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -49,24 +51,27 @@ fn user_version(user: &UserRow) -> i64 {
     user.updated_at.and_utc().timestamp_micros()
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CreateUserRequest {
     #[schema(example = "msl.tanaka@example.com")]
+    #[validate(email, length(max = 254))]
     pub email: String,
     #[schema(example = "田中 美咲")]
+    #[validate(length(min = 1, max = 200), custom(function = "one_line"))]
     pub display_name: String,
     pub role: Role,
     #[serde(default)]
     pub lang: Lang,
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateUserRequest {
     pub role: Option<Role>,
     /// `false` deactivates the account and ends its sessions and tokens.
     pub active: Option<bool>,
+    #[validate(length(min = 1, max = 200), custom(function = "one_line"))]
     pub display_name: Option<String>,
     pub lang: Option<Lang>,
 }
@@ -120,6 +125,7 @@ pub async fn create_user(
 ) -> AppResult<HttpResponse> {
     policy::manage_users(&principal).require()?;
     let body = body.into_inner();
+    validation::check(&body)?;
     if body.role == Role::Cro {
         return Err(AppError::validation_one(
             "role",
@@ -190,6 +196,7 @@ pub async fn update_user(
     let expected = required_if_match(&req)?;
     let id = path.into_inner();
     let body = body.into_inner();
+    validation::check(&body)?;
     if body.role == Some(Role::Cro) {
         return Err(AppError::validation_one(
             "role",

@@ -4,6 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
+use validator::Validate;
 
 use crate::auth::csrf::CsrfForm;
 use crate::auth::policy;
@@ -15,6 +16,7 @@ use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
 use crate::store::users;
 use crate::templates::translate;
+use crate::validation::{self, one_line};
 use crate::workflows::users::{self as workflow, CreateUser, UserChange};
 
 async fn render_users(
@@ -83,9 +85,11 @@ pub async fn show_users(
     .await
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Validate)]
 pub struct CreateUserForm {
+    #[validate(email, length(max = 254))]
     pub email: String,
+    #[validate(length(min = 1, max = 200), custom(function = "one_line"))]
     pub display_name: String,
     pub role: String,
     pub lang: String,
@@ -106,19 +110,24 @@ pub async fn create_user_from_form(
     let lang = Lang::parse(&data.lang).unwrap_or_default();
     let actor = principal.actor();
     let (email, name) = (data.email.clone(), data.display_name.clone());
-    let outcome = db::run_tx(&state.pool, move |conn| {
-        workflow::create(
-            conn,
-            &actor,
-            &CreateUser {
-                email: &email,
-                display_name: &name,
-                role,
-                lang,
-            },
-        )
-    })
-    .await;
+    let outcome = match validation::check(&data) {
+        Err(error) => Err(error),
+        Ok(()) => {
+            db::run_tx(&state.pool, move |conn| {
+                workflow::create(
+                    conn,
+                    &actor,
+                    &CreateUser {
+                        email: &email,
+                        display_name: &name,
+                        role,
+                        lang,
+                    },
+                )
+            })
+            .await
+        }
+    };
     match outcome {
         Ok(_) => Ok(redirect("/admin/users?created=1")),
         Err(AppError::Validation(errors)) => {

@@ -78,6 +78,8 @@ fn issues_from(errors: &[crate::error::FieldError]) -> Vec<FieldIssue> {
                 "must_be_true" => "must_be_true",
                 "invalid_choice" => "invalid_choice",
                 "email" => "email",
+                "control_character" => "control_character",
+                "bidi_control" => "bidi_control",
                 "too_large" => "too_large",
                 _ => "format",
             },

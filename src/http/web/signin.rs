@@ -7,11 +7,13 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use serde_json::json;
+use validator::Validate;
 
 use crate::auth::csrf::CsrfForm;
 use crate::auth::{SESSION_COOKIE, password};
 use crate::db;
 use crate::domain::Lang;
+use crate::domain::proposal::looks_like_email;
 use crate::error::{AppError, WebError};
 use crate::http::web::{LANG_COOKIE, page_lang, redirect, render_page, safe_next};
 use crate::state::AppState;
@@ -19,6 +21,8 @@ use crate::store::audit::{self, Actor, Entry};
 use crate::store::credentials;
 use crate::store::users::{self, UserRow};
 use crate::templates::translate;
+use crate::validation::{self, one_line};
+use crate::workflows::users::MailRequest;
 
 #[derive(Debug, Deserialize)]
 pub struct NextQuery {
@@ -88,11 +92,7 @@ pub async fn signin_with_password(
     let form = form.data;
     let lang = page_lang(&req, None);
     let email = users::normalize_email(&form.email);
-    // The socket peer, not X-Forwarded-For: a client could rotate that header at will.
-    let client = req
-        .peer_addr()
-        .map(|addr| addr.ip().to_string())
-        .unwrap_or_else(|| "unknown".into());
+    let client = client_address(&req);
     let keys = [format!("email:{email}"), format!("ip:{client}")];
     let now = Instant::now();
     let locked = state
@@ -123,10 +123,16 @@ pub async fn signin_with_password(
     }
     let pool = state.pool.clone();
     let lookup_email = email.clone();
-    let user = db::run(&pool, move |conn| {
-        Ok(users::find_by_email(conn, &lookup_email)?)
-    })
-    .await?;
+    // Text that is no address (a NUL byte, say) matches nobody and is never sent to the
+    // database, which might refuse it.
+    let user = if looks_like_email(&lookup_email) {
+        db::run(&pool, move |conn| {
+            Ok(users::find_by_email(conn, &lookup_email)?)
+        })
+        .await?
+    } else {
+        None
+    };
     let candidate = user.filter(|u| u.active);
     let supplied = form.password.clone();
     let hash = candidate.as_ref().and_then(|u| u.password_hash.clone());
@@ -278,6 +284,13 @@ pub async fn switch_language(
     Ok(response)
 }
 
+/// The socket peer, not X-Forwarded-For: a client could rotate that header at will.
+fn client_address(req: &HttpRequest) -> String {
+    req.peer_addr()
+        .map(|addr| addr.ip().to_string())
+        .unwrap_or_else(|| "unknown".into())
+}
+
 #[derive(Debug, Deserialize)]
 pub struct EmailLinkForm {
     pub email: String,
@@ -291,10 +304,15 @@ pub async fn email_sign_in_link(
 ) -> Result<HttpResponse, WebError> {
     let email = form.data.email;
     let st = state.clone();
+    let client = client_address(&req);
     let ttl =
         chrono::Duration::from_std(state.settings.login_link_ttl).map_err(AppError::internal)?;
     db::run_tx(&state.pool, move |conn| {
-        crate::workflows::users::send_sign_in_link(conn, &st.key, ttl, &email)
+        let request = MailRequest {
+            client: &client,
+            limits: st.settings.mail_limits(),
+        };
+        crate::workflows::users::send_sign_in_link(conn, &st.key, ttl, &email, request)
     })
     .await?;
     render_page(
@@ -322,9 +340,11 @@ pub async fn show_registration(
     )
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, Validate)]
 pub struct RegistrationForm {
+    #[validate(length(min = 1, max = 200), custom(function = "one_line"))]
     pub display_name: String,
+    #[validate(email, length(max = 254))]
     pub email: String,
     pub lang: String,
 }
@@ -339,11 +359,23 @@ pub async fn register(
     let ttl =
         chrono::Duration::from_std(state.settings.login_link_ttl).map_err(AppError::internal)?;
     let st = state.clone();
+    let client = client_address(&req);
     let (name, email) = (data.display_name.clone(), data.email.clone());
-    let outcome = db::run_tx(&state.pool, move |conn| {
-        crate::workflows::users::register_investigator(conn, &st.key, ttl, &name, &email, lang)
-    })
-    .await;
+    let outcome = match validation::check(&data) {
+        Err(error) => Err(error),
+        Ok(()) => {
+            db::run_tx(&state.pool, move |conn| {
+                let request = MailRequest {
+                    client: &client,
+                    limits: st.settings.mail_limits(),
+                };
+                crate::workflows::users::register_investigator(
+                    conn, &st.key, ttl, &name, &email, lang, request,
+                )
+            })
+            .await
+        }
+    };
     match outcome {
         Ok(()) => render_page(
             &req,
