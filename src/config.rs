@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::domain::net::{HostRule, WebhookPolicy};
+
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub database_url: String,
@@ -39,6 +41,11 @@ pub struct Settings {
     pub reminder_interval: Duration,
     /// Requests per minute allowed for one bearer token or API key (429 beyond).
     pub api_rate_per_minute: u32,
+    /// Allow `http://` webhook URLs (default: https only).
+    pub webhook_allow_http: bool,
+    /// Host names and address ranges webhooks may reach although they are not public
+    /// (on-premises receivers).
+    pub webhook_allowed_hosts: Vec<HostRule>,
     /// `/readyz` answers 503 when a message has been due this long and no worker has made
     /// progress for as long.
     pub worker_stall: Duration,
@@ -79,6 +86,8 @@ impl Default for Settings {
             outbox_max_attempts: 12,
             reminder_interval: Duration::from_secs(3600),
             api_rate_per_minute: 600,
+            webhook_allow_http: false,
+            webhook_allowed_hosts: Vec::new(),
             worker_stall: Duration::from_secs(300),
             metrics_token: None,
             mail_per_address_per_hour: 5,
@@ -193,6 +202,20 @@ impl Settings {
                 "LIAISON_API_RATE_PER_MINUTE",
                 defaults.api_rate_per_minute,
             )?,
+            webhook_allow_http: get("LIAISON_WEBHOOK_ALLOW_HTTP")
+                .is_some_and(|v| matches!(v.trim(), "true" | "1")),
+            webhook_allowed_hosts: match get("LIAISON_WEBHOOK_ALLOWED_HOSTS") {
+                None => Vec::new(),
+                Some(list) => list
+                    .split([',', ' ', '\n'])
+                    .filter(|entry| !entry.trim().is_empty())
+                    .map(HostRule::parse)
+                    .collect::<Result<_, _>>()
+                    .map_err(|message| ConfigError {
+                        name: "LIAISON_WEBHOOK_ALLOWED_HOSTS",
+                        message,
+                    })?,
+            },
             worker_stall: number(
                 &get,
                 "LIAISON_WORKER_STALL_SECONDS",
@@ -211,6 +234,14 @@ impl Settings {
                 defaults.mail_per_client_per_hour,
             )?,
         })
+    }
+
+    /// The webhook rules the registration check and the delivery worker apply.
+    pub fn webhook_policy(&self) -> WebhookPolicy {
+        WebhookPolicy {
+            allow_http: self.webhook_allow_http,
+            allowed: self.webhook_allowed_hosts.clone(),
+        }
     }
 
     /// Where a generated secret key is kept: `LIAISON_SECRET_KEY_FILE`, else beside the SQLite
@@ -309,6 +340,24 @@ mod tests {
             Settings::from_lookup(|k| (k == "LIAISON_DB_POOL_SIZE").then(|| "many".to_string()))
                 .err();
         assert_eq!(error.map(|e| e.name), Some("LIAISON_DB_POOL_SIZE"));
+    }
+
+    #[test]
+    fn webhook_settings_are_parsed_and_a_bad_entry_names_the_setting() {
+        let settings = Settings::from_lookup(|k| match k {
+            "LIAISON_WEBHOOK_ALLOW_HTTP" => Some("true".into()),
+            "LIAISON_WEBHOOK_ALLOWED_HOSTS" => Some("hooks.corp.example, 10.20.0.0/16".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert!(settings.webhook_allow_http);
+        assert_eq!(settings.webhook_allowed_hosts.len(), 2);
+        assert!(!Settings::default().webhook_policy().allow_http);
+        let error = Settings::from_lookup(|k| {
+            (k == "LIAISON_WEBHOOK_ALLOWED_HOSTS").then(|| "10.0.0.0/99".to_string())
+        })
+        .err();
+        assert_eq!(error.map(|e| e.name), Some("LIAISON_WEBHOOK_ALLOWED_HOSTS"));
     }
 
     #[test]

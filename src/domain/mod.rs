@@ -2,7 +2,10 @@
 
 pub mod identifiers;
 pub mod lifecycle;
+pub mod money;
+pub mod net;
 pub mod proposal;
+pub mod redirect;
 pub mod reference;
 pub mod reminders;
 pub mod review;

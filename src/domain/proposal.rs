@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::domain::identifiers::{Orcid, Registry};
+use crate::domain::money;
 use crate::domain::reference::parse_reference;
 
 pub const TITLE_MAX: usize = 300;
@@ -158,7 +159,7 @@ pub struct ProposalContent {
 
 /// One problem with one field: a path such as `co_investigators[1].orcid` and a stable code
 /// (`required`, `too_long`, `format`, `check_digit`, `range`, `date_order`, `must_be_true`,
-/// `invalid_choice`, `email`). Messages are chosen by the caller, in the caller's language.
+/// `invalid_choice`, `email`, `too_large`). Messages are chosen by the caller, in the caller's language.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct FieldIssue {
     pub field: String,
@@ -187,6 +188,7 @@ impl FieldIssue {
             "must_be_true" => "must be confirmed".into(),
             "invalid_choice" => "is not one of the allowed values".into(),
             "email" => "is not an email address".into(),
+            "too_large" => format!("must be at most {}", money::AMOUNT_MAX),
             other => other.to_string(),
         }
     }
@@ -361,6 +363,10 @@ impl ProposalContent {
                 "requested_support.funding_amount",
                 "required",
             )),
+            Some(amount) if !money::within_bound(amount) => issues.push(FieldIssue::new(
+                "requested_support.funding_amount",
+                "too_large",
+            )),
             Some(amount) if amount < 0 => {
                 issues.push(FieldIssue::new("requested_support.funding_amount", "range"))
             }
@@ -400,12 +406,21 @@ impl ProposalContent {
                     format!("budget_items[{i}].amount"),
                     "required",
                 )),
+                Some(a) if !money::within_bound(a) => issues.push(FieldIssue::new(
+                    format!("budget_items[{i}].amount"),
+                    "too_large",
+                )),
                 Some(a) if a < 0 => issues.push(FieldIssue::new(
                     format!("budget_items[{i}].amount"),
                     "range",
                 )),
                 Some(_) => {}
             }
+        }
+        // Each item within the bound can still add up beyond it.
+        let amounts = || self.budget_items.iter().filter_map(|b| b.amount);
+        if amounts().all(money::within_bound) && self.budget_total().is_none() {
+            issues.push(FieldIssue::new("budget_total", "too_large"));
         }
         if self.registry.is_none() {
             issues.push(FieldIssue::new("registry", "required"));
@@ -430,8 +445,10 @@ impl ProposalContent {
         issues
     }
 
-    pub fn budget_total(&self) -> i64 {
-        self.budget_items.iter().filter_map(|b| b.amount).sum()
+    /// The sum of the budget items, `None` when it is beyond `money::AMOUNT_MAX` (only rows
+    /// stored before the bound was checked can be): shown as "—", never wrapped.
+    pub fn budget_total(&self) -> Option<i64> {
+        money::bounded_total(self.budget_items.iter().filter_map(|b| b.amount))
     }
 }
 
@@ -644,6 +661,54 @@ pub mod tests {
                 "{required} missing from {fields:?}"
             );
         }
+    }
+
+    #[test]
+    fn budget_amounts_and_their_total_are_bounded_and_never_wrap() {
+        let with_items = |amounts: &[i64]| {
+            let mut p = complete();
+            p.budget_items = amounts
+                .iter()
+                .map(|a| BudgetItem {
+                    label: "item".into(),
+                    amount: Some(*a),
+                })
+                .collect();
+            p
+        };
+        let issues = |p: &ProposalContent| {
+            p.check_complete()
+                .into_iter()
+                .map(|i| (i.field, i.code))
+                .collect::<Vec<_>>()
+        };
+        // The reported case: two items of i64::MAX printed "Total -2 JPY".
+        let huge = with_items(&[i64::MAX, i64::MAX]);
+        assert_eq!(huge.budget_total(), None);
+        assert_eq!(
+            issues(&huge),
+            vec![
+                ("budget_items[0].amount".to_string(), "too_large"),
+                ("budget_items[1].amount".to_string(), "too_large"),
+            ]
+        );
+        // Items within the bound whose total is not.
+        let half = money::AMOUNT_MAX / 2 + 1;
+        let over = with_items(&[half, half]);
+        assert_eq!(over.budget_total(), None);
+        assert_eq!(
+            issues(&over),
+            vec![("budget_total".to_string(), "too_large")]
+        );
+        let at = with_items(&[money::AMOUNT_MAX - 1, 1]);
+        assert_eq!(at.budget_total(), Some(money::AMOUNT_MAX));
+        assert!(issues(&at).is_empty());
+        let mut funding = complete();
+        funding.requested_support.funding_amount = Some(money::AMOUNT_MAX + 1);
+        assert_eq!(
+            issues(&funding),
+            vec![("requested_support.funding_amount".to_string(), "too_large")]
+        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod email;
 pub mod health;
+pub mod webhook;
 pub mod worker;
 
 pub use email::{Email, Recipient, enqueue, enqueue_once};

@@ -104,6 +104,8 @@ pub struct WorkerConfig {
     pub from: String,
     /// How often the reminder job runs inside the worker.
     pub reminder_interval: Duration,
+    /// Which webhook targets may be connected to.
+    pub webhook_policy: crate::domain::net::WebhookPolicy,
 }
 
 impl WorkerConfig {
@@ -118,6 +120,7 @@ impl WorkerConfig {
             base_url: settings.base_url.clone(),
             from: settings.mail_from.clone(),
             reminder_interval: settings.reminder_interval,
+            webhook_policy: settings.webhook_policy(),
         }
     }
 }
@@ -134,7 +137,7 @@ pub fn backoff(attempts: i32, base: Duration, max: Duration) -> Duration {
 pub struct Worker {
     pool: Pool,
     mailer: Mailer,
-    http: reqwest::Client,
+    http: Result<reqwest::Client, String>,
     config: WorkerConfig,
     id: String,
     health: Arc<WorkerHealth>,
@@ -151,12 +154,9 @@ impl Worker {
         Worker {
             pool,
             mailer,
-            // Webhook receivers get 10 s; redirects are not followed (the URL is registered).
-            http: reqwest::Client::builder()
-                .timeout(Duration::from_secs(10))
-                .redirect(reqwest::redirect::Policy::none())
-                .build()
-                .unwrap_or_default(),
+            // Webhook receivers get 10 s; redirects are not followed (the URL is registered);
+            // every address connected to is checked against the webhook policy.
+            http: crate::notify::webhook::client(&config.webhook_policy),
             config,
             id: format!("worker-{}", uuid::Uuid::new_v4()),
             health: Arc::new(WorkerHealth::default()),
@@ -296,10 +296,20 @@ impl Worker {
             }
             Err(error) => return Outcome::Retry(format!("{error:#}")),
         };
+        // Address literals do not pass the client's resolver: check them here. A refused URL
+        // stays refused, so it is not retried.
+        if let Err(refusal) =
+            crate::notify::webhook::check_target(&self.config.webhook_policy, &hook.url)
+        {
+            return Outcome::Dead(refusal.to_string());
+        }
+        let http = match &self.http {
+            Ok(http) => http,
+            Err(error) => return Outcome::Retry(error.clone()),
+        };
         let timestamp = chrono::Utc::now().timestamp();
         let signature = crate::workflows::cro::signature(&hook.secret, timestamp, &row.data);
-        let sent = self
-            .http
+        let sent = http
             .post(&hook.url)
             .header("Content-Type", "application/json")
             .header("Liaison-Signature", signature)
@@ -311,7 +321,9 @@ impl Worker {
         let error = match sent {
             Ok(response) if response.status().is_success() => return Outcome::Sent,
             Ok(response) => format!("HTTP {}", response.status()),
-            Err(error) => error.to_string(),
+            // The status, or a generic phrase: never the OS error, which tells open ports from
+            // closed ones.
+            Err(error) => crate::notify::webhook::describe_error(&error),
         };
         if row.attempts >= self.config.max_attempts {
             Outcome::Dead(error)

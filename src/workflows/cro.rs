@@ -9,6 +9,7 @@ use crate::auth::policy::ProposalAction;
 use crate::auth::secrets::{SecretKey, random_token};
 use crate::db::{self, DbConnection};
 use crate::domain::lifecycle::Status;
+use crate::domain::net::{CheckedHost, Refusal, WebhookPolicy};
 use crate::domain::text::{OneLine, OrganisationName};
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, AppResult, FieldError};
@@ -268,22 +269,69 @@ pub fn assignments(
 
 // ---------------------------------------------------------------- webhooks
 
+/// A webhook URL that passed [`vet_webhook_url`]; the only way to register one.
+#[derive(Debug, Clone)]
+pub struct WebhookUrl(String);
+
+impl WebhookUrl {
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// Checks a webhook URL against the deployment's policy (`domain::net`): https unless http is
+/// allowed, and a host that is, or resolves only to, allowed addresses. This may resolve a
+/// host name (blocking): call it outside a transaction, on the blocking pool. The worker
+/// checks the address again when it connects.
+pub fn vet_webhook_url(policy: &WebhookPolicy, raw: &str) -> Result<WebhookUrl, FieldError> {
+    use std::net::ToSocketAddrs;
+    let refused = |refusal: Refusal| match refusal {
+        Refusal::Format if policy.allow_http => {
+            FieldError::new("url", "format", "an absolute http(s) URL")
+        }
+        Refusal::Format | Refusal::Scheme => {
+            FieldError::new("url", "format", "an absolute https URL")
+        }
+        Refusal::AddressNotAllowed => FieldError::new(
+            "url",
+            "not_allowed",
+            "the host is or resolves to an address that is not allowed \
+             (loopback, private, link-local, shared or reserved)",
+        ),
+    };
+    let url = url::Url::parse(raw.trim()).map_err(|_| refused(Refusal::Format))?;
+    match policy.check_url(&url).map_err(refused)? {
+        CheckedHost::Address(_) | CheckedHost::AllowedName(_) => {}
+        CheckedHost::Name(name) => {
+            let addresses = (name.as_str(), 0)
+                .to_socket_addrs()
+                .map_err(|_| FieldError::new("url", "unresolvable", "the host does not resolve"))?
+                .map(|a| a.ip());
+            policy.filter_resolved(addresses, true).map_err(refused)?;
+        }
+    }
+    Ok(WebhookUrl(url.to_string()))
+}
+
+/// Registers a webhook. `url` is the result of [`vet_webhook_url`]; its error is reported
+/// with the other field errors, after the caller is authorised.
 pub fn register_webhook(
     conn: &mut DbConnection,
     principal: &Principal,
     organization_id: &str,
-    url: &str,
+    url: Result<WebhookUrl, FieldError>,
     secret: Option<&str>,
 ) -> AppResult<(WebhookRow, String)> {
     require_org_access(principal, organization_id)?;
     let org = store::find_organization(conn, organization_id)?;
-    let parsed = url::Url::parse(url.trim())
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some());
     let mut errors = Vec::new();
-    if parsed.is_none() {
-        errors.push(FieldError::new("url", "format", "an absolute http(s) URL"));
-    }
+    let url = match url {
+        Ok(url) => url,
+        Err(error) => {
+            errors.push(error);
+            WebhookUrl(String::new())
+        }
+    };
     let secret = match secret.map(str::trim).filter(|s| !s.is_empty()) {
         Some(s) if s.len() < 16 => {
             errors.push(FieldError::new(
@@ -299,7 +347,7 @@ pub fn register_webhook(
     if !errors.is_empty() {
         return Err(AppError::Validation(errors));
     }
-    let row = store::insert_webhook(conn, &org.id, url.trim(), &secret)?;
+    let row = store::insert_webhook(conn, &org.id, url.as_str(), &secret)?;
     audit::append(
         conn,
         Entry::new(

@@ -202,8 +202,9 @@ const ONE_LINE_FIELDS: &[&str] = &[
     "resubmission_of",
 ];
 
-/// Draft-time checks: lengths and characters only, so a draft can always be saved while it
-/// grows but never holds a line break in a title or a bidi override anywhere.
+/// Draft-time checks: lengths, characters and amount bounds only, so a draft can always be saved
+/// while it grows but never holds a line break in a title, a bidi override anywhere, or an
+/// amount or total beyond `domain::money::AMOUNT_MAX`.
 fn check_draft(content: &ProposalContent) -> AppResult<()> {
     let mut errors: Vec<FieldError> = match serde_json::to_value(content) {
         Ok(document) => text::check_json_strings(&document, ONE_LINE_FIELDS)
@@ -215,7 +216,7 @@ fn check_draft(content: &ProposalContent) -> AppResult<()> {
     let issues: Vec<FieldIssue> = content
         .check_complete()
         .into_iter()
-        .filter(|i| i.code == "too_long")
+        .filter(|i| matches!(i.code, "too_long" | "too_large"))
         .collect();
     errors.extend(issues_to_errors(&issues));
     if errors.is_empty() {

@@ -53,7 +53,8 @@ fn amount(value: Option<i64>, currency: &str) -> String {
     match value {
         None => "—".into(),
         Some(v) => {
-            let digits = v.abs().to_string();
+            // unsigned_abs: `abs` of i64::MIN overflows.
+            let digits = v.unsigned_abs().to_string();
             let mut grouped = String::new();
             for (i, c) in digits.chars().enumerate() {
                 if i > 0 && (digits.len() - i) % 3 == 0 {
@@ -262,7 +263,8 @@ pub fn summary_for(
         .collect();
     rows.push(vec![
         t(lang, "pdf.total"),
-        amount(Some(c.budget_total()), &support.currency),
+        // "—" when a stored total is beyond the bound: never a wrapped value.
+        amount(c.budget_total(), &support.currency),
     ]);
     blocks.push(Block::Table {
         headers: vec![t(lang, "pdf.item"), t(lang, "pdf.amount")],

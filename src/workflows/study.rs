@@ -616,6 +616,14 @@ pub fn schedule_payment(
     require_admin(principal)?;
     let mut errors = Vec::new();
     let amount = match amount {
+        Some(a) if a > crate::domain::money::AMOUNT_MAX => {
+            errors.push(FieldError::new(
+                "amount",
+                "too_large",
+                format!("must be at most {}", crate::domain::money::AMOUNT_MAX),
+            ));
+            0
+        }
         Some(a) if a >= 0 => a,
         Some(_) => {
             errors.push(FieldError::new("amount", "range", "must not be negative"));
@@ -713,7 +721,9 @@ pub fn disclosure_csv(
         .ok_or_else(|| AppError::validation_one("fiscal_year", "range", "not a year"))?;
     let mut by_study: std::collections::BTreeMap<
         String,
-        (String, String, String, String, i64, String),
+        // The total is summed exactly (i128): rows stored before amounts were bounded must not
+        // wrap into a negative total.
+        (String, String, String, String, i128, String),
     > = Default::default();
     for payment in store::paid_between(conn, from, to)? {
         let row = proposal_store::find(conn, &payment.proposal_id)?;
@@ -736,7 +746,7 @@ pub fn disclosure_csv(
                 payment.currency.clone(),
             )
         });
-        entry.4 += payment.amount;
+        entry.4 += i128::from(payment.amount);
     }
     let mut out = String::from(CSV_BOM);
     out.push_str(&csv_record(&[

@@ -473,7 +473,7 @@ fn rows() -> Vec<Row> {
         Row { method: "DELETE", path: "/api/v1/organizations/{id}/api-keys/{key_id}", body: None, expect: [401, 403, 403, 403, 403, 403, 403, 204, 403] },
         Row { method: "GET", path: "/api/v1/organizations/{id}/webhooks", body: None, expect: [401, 404, 404, 404, 404, 404, 200, 200, 404] },
         Row {
-            method: "POST", path: "/api/v1/organizations/{id}/webhooks", body: Json(|_| json!({"url": "http://127.0.0.1:9/hook"})),
+            method: "POST", path: "/api/v1/organizations/{id}/webhooks", body: Json(|_| json!({"url": "https://93.184.216.34/hook"})),
             expect: [401, 404, 404, 404, 404, 404, 201, 201, 404],
         },
         Row {
@@ -592,7 +592,10 @@ fn fixture(app: &TestApp) -> Fixture {
             conn,
             &admin_principal,
             &orgs[0],
-            "http://127.0.0.1:9/hook",
+            liaison::workflows::cro::vet_webhook_url(
+                &liaison::domain::net::WebhookPolicy::default(),
+                "https://93.184.216.34/hook",
+            ),
             None,
         )?;
         Ok::<_, liaison::error::AppError>((spare.id, hook.id))

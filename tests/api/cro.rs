@@ -1,5 +1,6 @@
 use std::sync::{Arc, Mutex};
 
+use liaison::domain::net::HostRule;
 use liaison::domain::{Lang, Role};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -358,6 +359,9 @@ async fn a_signed_status_change_reaches_a_receiver_that_fails_twice_on_the_third
         s.outbox_poll = std::time::Duration::from_millis(30);
         s.outbox_retry_base = std::time::Duration::from_millis(50);
         s.outbox_retry_max = std::time::Duration::from_millis(200);
+        // The receiver is local: allow http and its address.
+        s.webhook_allow_http = true;
+        s.webhook_allowed_hosts = vec![HostRule::parse("127.0.0.1").unwrap()];
     })
     .await;
     let s = setup(&app).await;
@@ -438,6 +442,115 @@ async fn a_signed_status_change_reaches_a_receiver_that_fails_twice_on_the_third
         .await
         .status(),
         202
+    );
+}
+
+#[actix_web::test]
+async fn webhooks_to_loopback_private_or_link_local_addresses_are_refused_at_registration() {
+    let app = spawn_app_with(|s| {
+        s.run_worker = false;
+        s.webhook_allow_http = true;
+    })
+    .await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let (org, key, _) = organization(&app, &admin, "CRO A").await;
+    for url in [
+        "http://127.0.0.1:8080/hooks",
+        "http://[::1]/hooks",
+        "http://0x7f000001/hooks",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://10.0.0.1/hooks",
+        "http://localhost:8080/hooks",
+        "http://[::ffff:192.168.0.1]/hooks",
+    ] {
+        let response = app
+            .post_json(
+                &key,
+                &format!("/api/v1/organizations/{org}/webhooks"),
+                &json!({"url": url}),
+            )
+            .await;
+        assert_eq!(response.status(), 422, "{url}");
+        let problem = json(response).await;
+        assert_eq!(problem["errors"][0]["field"], "url", "{url}: {problem}");
+        assert_eq!(
+            problem["errors"][0]["code"], "not_allowed",
+            "{url}: {problem}"
+        );
+    }
+    let listed = json(
+        app.get(&key, &format!("/api/v1/organizations/{org}/webhooks"))
+            .await,
+    )
+    .await;
+    assert_eq!(listed, json!([]), "nothing was registered");
+}
+
+async fn last_delivery(app: &TestApp, key: &str, org: &str, hook: &str) -> Value {
+    let mut log = json!([]);
+    for _ in 0..100 {
+        log = json(
+            app.get(
+                key,
+                &format!("/api/v1/organizations/{org}/webhooks/{hook}/deliveries"),
+            )
+            .await,
+        )
+        .await;
+        if !log[0]["last_error"].is_null() || log[0]["status"] == "sent" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    log[0].clone()
+}
+
+#[actix_web::test]
+async fn delivery_refuses_the_address_actually_resolved_and_stored_address_literals() {
+    let app = spawn_app_with(|s| {
+        s.outbox_poll = std::time::Duration::from_millis(30);
+        s.webhook_allow_http = true;
+        // The allowlist admits the name at registration; its address (loopback) is not.
+        s.webhook_allowed_hosts = vec![HostRule::parse("localhost").unwrap()];
+    })
+    .await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let (org, key, _) = organization(&app, &admin, "CRO A").await;
+    let (url, seen) = receiver(0).await;
+    let by_name = url.replace("127.0.0.1", "localhost");
+    let hook = ok(app
+        .post_json(
+            &key,
+            &format!("/api/v1/organizations/{org}/webhooks"),
+            &json!({"url": by_name}),
+        )
+        .await)
+    .await;
+    let by_name_id = hook["id"].as_str().unwrap().to_string();
+    // A row stored before registration was checked, pointing at the receiver's literal address.
+    let legacy =
+        liaison::store::cro::insert_webhook(&mut app.conn(), &org, &url, "whsec_0123456789abcdef")
+            .unwrap();
+    for hook in [&by_name_id, &legacy.id] {
+        assert_eq!(
+            app.post_json(
+                &key,
+                &format!("/api/v1/organizations/{org}/webhooks/{hook}/ping"),
+                &json!({})
+            )
+            .await
+            .status(),
+            202
+        );
+    }
+    for hook in [&by_name_id, &legacy.id] {
+        let delivery = last_delivery(&app, &key, &org, hook).await;
+        assert_ne!(delivery["status"], "sent", "{delivery}");
+        assert_eq!(delivery["last_error"], "address not allowed", "{delivery}");
+    }
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "the receiver was never reached"
     );
 }
 

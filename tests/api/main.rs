@@ -6,6 +6,7 @@
 mod helpers;
 mod smtp_sink;
 
+mod amounts;
 mod audit;
 mod auth;
 mod authz_matrix;
@@ -20,6 +21,7 @@ mod openapi;
 mod properties;
 mod proposals_api;
 mod proposals_web;
+mod redirects;
 mod reliability;
 mod reports;
 mod review;

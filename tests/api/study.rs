@@ -5,14 +5,14 @@ use serde_json::{Value, json};
 
 use crate::helpers::{TestApp, TestUser, complete_proposal, json, spawn_app_with};
 
-struct Study {
-    admin: TestUser,
-    yamada: TestUser,
-    id: String,
+pub(crate) struct Study {
+    pub(crate) admin: TestUser,
+    pub(crate) yamada: TestUser,
+    pub(crate) id: String,
 }
 
 /// An approved study: submitted, reviewed by a committee of one, approved by the chair.
-async fn approved_study(app: &TestApp) -> Study {
+pub(crate) async fn approved_study(app: &TestApp) -> Study {
     let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
     let yamada = app.user("yamada@example.jp", Role::Investigator, Lang::Ja);
     let chair = app.user("chair@example.jp", Role::Chair, Lang::Ja);

@@ -9,7 +9,7 @@ use validator::Validate;
 
 use crate::auth::Principal;
 use crate::db;
-use crate::error::{AppResult, Problem};
+use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
 use crate::store::credentials::ApiTokenRow;
 use crate::store::cro::{CroAssignmentRow, OrganizationRow, WebhookRow};
@@ -338,8 +338,13 @@ pub async fn register_webhook(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let body = body.into_inner();
+    // May resolve the host name: outside the transaction, on the blocking pool.
+    let (policy, raw) = (state.settings.webhook_policy(), body.url.clone());
+    let url = web::block(move || workflow::vet_webhook_url(&policy, &raw))
+        .await
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("webhook URL check: {e}")))?;
     let (row, secret) = db::run_tx(&state.pool, move |conn| {
-        workflow::register_webhook(conn, &principal, &id, &body.url, body.secret.as_deref())
+        workflow::register_webhook(conn, &principal, &id, url, body.secret.as_deref())
     })
     .await?;
     Ok(HttpResponse::Created().json(webhook_response(row, Some(secret))))

@@ -77,14 +77,10 @@ pub fn redirect(location: &str) -> HttpResponse {
         .finish()
 }
 
-/// Only local paths are followed after sign-in or a language switch (no open redirects).
+/// Only local paths are followed after sign-in or a language switch (no open redirects): see
+/// `domain::redirect::LocalPath`. Anything else goes to `/`.
 pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(path) if path.starts_with('/') && !path.starts_with("//") && !path.contains('\\') => {
-            path.to_string()
-        }
-        _ => "/".to_string(),
-    }
+    crate::domain::redirect::LocalPath::or_root(next).into_string()
 }
 
 #[cfg(test)]
@@ -97,5 +93,7 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example")), "/");
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/x")), "/");
     }
 }

@@ -346,8 +346,12 @@ pub fn context(
 pub fn localise(issues: &[FieldIssue], lang: Lang) -> BTreeMap<String, String> {
     let mut errors = BTreeMap::new();
     for issue in issues {
-        let message = translate(lang, &format!("err.{}", issue.code))
-            .replace("{max}", &issue.max.unwrap_or(0).to_string());
+        // `err.too_large` is the upload message; amounts have their own.
+        let key = match issue.code {
+            "too_large" => "err.amount_too_large".to_string(),
+            code => format!("err.{code}"),
+        };
+        let message = translate(lang, &key).replace("{max}", &issue.max.unwrap_or(0).to_string());
         errors.entry(issue.field.clone()).or_insert(message);
     }
     errors

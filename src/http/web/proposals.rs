@@ -80,6 +80,7 @@ fn issues_from(errors: &[crate::error::FieldError]) -> Vec<FieldIssue> {
                 "email" => "email",
                 "control_character" => "control_character",
                 "bidi_control" => "bidi_control",
+                "too_large" => "too_large",
                 _ => "format",
             },
             max: e.detail.split_whitespace().find_map(|w| w.parse().ok()),

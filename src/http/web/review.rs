@@ -92,6 +92,7 @@ async fn render_review_page(
                 None => Vec::new(),
             };
             context["content"] = serde_json::to_value(&content)?;
+            context["budget_total"] = json!(content.budget_total());
             context["changes"] = serde_json::to_value(&changes)?;
             context["criteria"] = json!(criteria_context(&rubric, lang, &review.scores));
             context["review"] = json!({

@@ -140,7 +140,14 @@ where
             let lang = page_lang(&req, Some(&principal));
             let messages: BTreeMap<String, String> = errors
                 .iter()
-                .map(|e| (e.field.clone(), translate(lang, &format!("err.{}", e.code))))
+                .map(|e| {
+                    // `err.too_large` is the upload message; amounts have their own.
+                    let key = match e.code.as_str() {
+                        "too_large" => "err.amount_too_large".to_string(),
+                        code => format!("err.{code}"),
+                    };
+                    (e.field.clone(), translate(lang, &key))
+                })
                 .collect();
             let values: BTreeMap<String, String> = pairs
                 .into_iter()
