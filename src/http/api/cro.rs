@@ -151,6 +151,7 @@ pub async fn create_api_key(
     let id = path.into_inner();
     let body = body.into_inner();
     let key = state.key.clone();
+    let organization_id = id.clone();
     let (plain, row) = db::run_tx(&state.pool, move |conn| {
         workflow::create_api_key(
             conn,
@@ -162,7 +163,13 @@ pub async fn create_api_key(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(key_response(row, Some(plain))))
+    let location = format!(
+        "/api/v1/organizations/{organization_id}/api-keys/{}",
+        row.id
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(key_response(row, Some(plain))))
 }
 
 /// Revoke an API key (admins); it is refused from its next request on.
@@ -241,11 +248,18 @@ pub async fn assign_cro(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let body = body.into_inner();
+    let proposal_id = id.clone();
     let row = db::run_tx(&state.pool, move |conn| {
         workflow::assign(conn, &principal, &id, &body.organization_id, &body.role)
     })
     .await?;
-    Ok(HttpResponse::Created().json(CroAssignmentResponse::from(row)))
+    let location = format!(
+        "/api/v1/proposals/{proposal_id}/cro/{}",
+        row.organization_id
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(CroAssignmentResponse::from(row)))
 }
 
 /// Remove a CRO organisation from a study (admins).
@@ -331,11 +345,14 @@ pub async fn register_webhook(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let body = body.into_inner();
+    let location = format!("/api/v1/organizations/{id}/webhooks");
     let (row, secret) = db::run_tx(&state.pool, move |conn| {
         workflow::register_webhook(conn, &principal, &id, &body.url, body.secret.as_deref())
     })
     .await?;
-    Ok(HttpResponse::Created().json(webhook_response(row, Some(secret))))
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(webhook_response(row, Some(secret))))
 }
 
 /// Queue a `ping` event to test an endpoint.
