@@ -7,10 +7,17 @@ use crate::db;
 use crate::error::AppResult;
 use crate::state::AppState;
 
+/// The public endpoints take no query parameters: like every other operation, they refuse
+/// unknown ones with 422 (through the app's `QueryConfig`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
+
 /// The process is up (no dependencies checked).
 #[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "The process is up", body = String)))]
-pub async fn healthz() -> HttpResponse {
+    responses((status = 200, description = "The process is up", body = String),
+        (status = 422, description = "Unknown query parameter", body = crate::error::Problem)))]
+pub async fn healthz(_query: web::Query<NoQuery>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
@@ -18,8 +25,12 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "The database is reachable", body = String),
+        (status = 422, description = "Unknown query parameter", body = crate::error::Problem),
         (status = 503, description = "The database is not reachable", body = crate::error::Problem)))]
-pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn readyz(
+    state: web::Data<AppState>,
+    _query: web::Query<NoQuery>,
+) -> AppResult<HttpResponse> {
     db::run(&state.pool, |conn| {
         conn.batch_execute("SELECT 1")?;
         Ok(())
@@ -30,8 +41,9 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 
 /// Prometheus text metrics.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
-    responses((status = 200, description = "Prometheus text format", body = String)))]
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    responses((status = 200, description = "Prometheus text format", body = String),
+        (status = 422, description = "Unknown query parameter", body = crate::error::Problem)))]
+pub async fn metrics(state: web::Data<AppState>, _query: web::Query<NoQuery>) -> HttpResponse {
     let pool = state.pool.state();
     let body = state.metrics.render(&[
         (
