@@ -112,7 +112,8 @@ fn key_response(row: ApiTokenRow, plain: Option<String>) -> ApiKeyResponse {
 /// API keys of an organisation (admins).
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/api-keys", tag = "cro", params(("id" = String, Path, description = "Organisation id")),
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<ApiKeyResponse>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<ApiKeyResponse>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Only CRO organisations have API keys", body = Problem)))]
 pub async fn list_api_keys(
     state: web::Data<AppState>,
     principal: Principal,
@@ -176,7 +177,8 @@ pub async fn create_api_key(
 #[utoipa::path(delete, path = "/api/v1/organizations/{id}/api-keys/{key_id}", tag = "cro",
     params(("id" = String, Path, description = "Organisation id"), ("key_id" = String, Path, description = "Key id")),
     security(("bearer" = [])),
-    responses((status = 204, description = "Revoked"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204, description = "Revoked"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Only CRO organisations have API keys", body = Problem)))]
 pub async fn revoke_api_key(
     state: web::Data<AppState>,
     principal: Principal,
