@@ -709,6 +709,27 @@ fn request_example(path: &str, method: &str) -> Option<Value> {
         ("post", "/api/v1/proposals/{id}/payments") => {
             json!({"amount": 5000000, "currency": "JPY", "milestone_id": ID})
         }
+        ("post", "/api/v1/committees") => json!({
+            "name": "臨床研究審査委員会",
+            "quorum": 2,
+            "members": [
+                {"user_id": ID, "role": "chair"},
+                {"user_id": "0193a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a5c", "role": "reviewer"}
+            ]
+        }),
+        ("patch", "/api/v1/committees/{id}") => json!({"quorum": 3}),
+        ("patch", "/api/v1/users/{id}") => json!({"lang": "en"}),
+        ("post", "/api/v1/proposals/{id}/advice") => json!({
+            "body": "主要評価項目の設定根拠を追記してはいかがでしょうか。",
+            "section": "primary_endpoint"
+        }),
+        ("post", "/api/v1/proposals/{id}/publications") => json!({
+            "kind": "manuscript",
+            "title": "日本人2型糖尿病患者におけるLIA-101の腎保護効果：多施設共同無作為化比較試験",
+            "venue": "Diabetes Care",
+            "status": "submitted",
+            "submitted_on": "2029-09-01"
+        }),
         ("post", "/api/v1/proposals/{id}/interactions") => json!({
             "occurred_on": "2026-11-20", "channel": "meeting", "summary": "研究デザインについて面談"
         }),
@@ -810,6 +831,37 @@ fn proposal_content() -> Value {
         "publication_plan": "日本糖尿病学会年次学術集会で発表し、英文誌に投稿する。",
         "resubmission_of": "",
         "notes": ""
+    })
+}
+
+/// Examples of schemas whose fields depend on each other: one built from the property names
+/// alone would contradict itself (e.g. a completed milestone that is overdue).
+fn component_example(component: &str) -> Option<Value> {
+    Some(match component {
+        "MilestoneResponse" => json!({
+            "id": ID, "kind": "first_patient_in", "title": "", "due_on": "2027-05-01",
+            "completed_on": null, "owner_role": "cro", "note": "", "overdue": true,
+            "days_overdue": 3, "version": 1
+        }),
+        "GatesResponse" => json!({
+            "contract_signed_on": "2027-03-01", "ethics_committee": "東都大学臨床研究審査委員会",
+            "ethics_approved_on": "2027-03-15", "ethics_approval_number": "CRB-2027-015",
+            "registry": null, "registry_id": null, "missing": ["registered"]
+        }),
+        "OutboxMessage" => json!({
+            "id": ID, "channel": "email", "event": "decision", "recipient": "yamada@example.jp",
+            "lang": "ja", "status": "dead", "attempts": 8, "next_attempt_at": TIME,
+            "last_error": "SMTP 550 mailbox unavailable", "created_at": TIME, "sent_at": null
+        }),
+        "PaymentResponse" => json!({
+            "id": ID, "amount": 5000000, "currency": "JPY", "milestone_id": ID,
+            "status": "due", "paid_on": null, "created_at": TIME
+        }),
+        "DeliveryResponse" => json!({
+            "id": ID, "event": "proposal.status_changed", "status": "sent", "attempts": 1,
+            "last_error": null, "created_at": TIME, "sent_at": TIME
+        }),
+        _ => return None,
     })
 }
 
@@ -929,6 +981,9 @@ pub fn example(schema: &Value, components: &Value, name: &str, depth: usize) -> 
         let component = target.trim_start_matches("#/components/schemas/");
         if component == "ProposalContent" {
             return proposal_content();
+        }
+        if let Some(example) = component_example(component) {
+            return example;
         }
         if depth > 6 {
             return Value::Null;
