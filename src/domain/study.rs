@@ -58,6 +58,12 @@ pub enum PaymentStatus {
 }
 
 impl PaymentStatus {
+    pub const ALL: [PaymentStatus; 3] = [
+        PaymentStatus::Scheduled,
+        PaymentStatus::Due,
+        PaymentStatus::Paid,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             PaymentStatus::Scheduled => "scheduled",

@@ -11,10 +11,17 @@ use crate::notify::health::delivery_stalled;
 use crate::state::AppState;
 use crate::workflows::delivery;
 
+/// The public endpoints take no query parameters: like every other operation, they refuse
+/// unknown ones with 422 (through the app's `QueryConfig`).
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoQuery {}
+
 /// The process is up (no dependencies checked).
 #[utoipa::path(get, path = "/healthz", tag = "operations",
-    responses((status = 200, description = "The process is up", body = String)))]
-pub async fn healthz() -> HttpResponse {
+    responses((status = 200, description = "The process is up", body = String),
+        (status = 422, description = "Unknown query parameter", body = crate::error::Problem)))]
+pub async fn healthz(_query: web::Query<NoQuery>) -> HttpResponse {
     HttpResponse::Ok().content_type("text/plain").body("ok")
 }
 
@@ -22,8 +29,12 @@ pub async fn healthz() -> HttpResponse {
 #[utoipa::path(get, path = "/readyz", tag = "operations",
     responses(
         (status = 200, description = "The database is reachable and delivery makes progress", body = String),
+        (status = 422, description = "Unknown query parameter", body = crate::error::Problem),
         (status = 503, description = "The database is not reachable, or a message has waited longer than `LIAISON_WORKER_STALL_SECONDS` while no worker made progress", body = crate::error::Problem)))]
-pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
+pub async fn readyz(
+    state: web::Data<AppState>,
+    _query: web::Query<NoQuery>,
+) -> AppResult<HttpResponse> {
     let waited = db::run(&state.pool, |conn| {
         conn.batch_execute("SELECT 1")?;
         delivery::oldest_due_waited(conn)
@@ -43,8 +54,13 @@ pub async fn readyz(state: web::Data<AppState>) -> AppResult<HttpResponse> {
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses(
         (status = 200, description = "Prometheus text format", body = String),
-        (status = 401, description = "`LIAISON_METRICS_TOKEN` is set and the request does not carry it", body = crate::error::Problem)))]
-pub async fn metrics(req: HttpRequest, state: web::Data<AppState>) -> AppResult<HttpResponse> {
+        (status = 401, description = "`LIAISON_METRICS_TOKEN` is set and the request does not carry it", body = crate::error::Problem),
+        (status = 422, description = "Unknown query parameter", body = crate::error::Problem)))]
+pub async fn metrics(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    _query: web::Query<NoQuery>,
+) -> AppResult<HttpResponse> {
     if let Some(expected) = &state.settings.metrics_token {
         let given = req
             .headers()

@@ -22,6 +22,14 @@ use crate::workflows::proposals;
 
 pub const CRO_ROLES: &[&str] = &["monitoring", "data_management", "site_management"];
 
+/// Every event type a webhook receives (the `type` of the payload and `Liaison-Event`).
+pub const WEBHOOK_EVENTS: &[&str] = &[
+    "proposal.status_changed",
+    "milestone.created",
+    "milestone.updated",
+    "ping",
+];
+
 fn require_admin(principal: &Principal) -> AppResult<()> {
     if principal.role == Role::Admin {
         Ok(())

@@ -43,6 +43,19 @@ async fn ok(response: reqwest::Response) -> Value {
     serde_json::from_str(&text).unwrap_or(Value::Null)
 }
 
+/// A 201 answer with the `Location` it must carry.
+async fn created(response: reqwest::Response, location: &str) -> Value {
+    let status = response.status();
+    let header = response
+        .headers()
+        .get("location")
+        .map(|v| v.to_str().unwrap().to_string());
+    let text = response.text().await.unwrap();
+    assert_eq!(status, 201, "{text}");
+    assert_eq!(header.as_deref(), Some(location), "Location of {text}");
+    serde_json::from_str(&text).unwrap()
+}
+
 /// A proposal taken to `approved` through the real workflow.
 async fn approved(app: &TestApp, s: &Setup, investigator: &TestUser) -> String {
     let id = ok(app
@@ -72,13 +85,15 @@ async fn approved(app: &TestApp, s: &Setup, investigator: &TestUser) -> String {
         )
         .await)
     .await;
-    ok(app
-        .post_json(
+    created(
+        app.post_json(
             &s.chair.token,
             &format!("/api/v1/proposals/{id}/reviewers"),
             &json!({"reviewer_id": s.reviewer.id}),
         )
-        .await)
+        .await,
+        &format!("/api/v1/proposals/{id}/reviewers"),
+    )
     .await;
     ok(app
         .post_json(
@@ -109,13 +124,15 @@ async fn approved(app: &TestApp, s: &Setup, investigator: &TestUser) -> String {
         .await
         .unwrap();
     ok(review).await;
-    ok(app
-        .post_json(
+    created(
+        app.post_json(
             &s.chair.token,
             &format!("/api/v1/proposals/{id}/decision"),
             &json!({"outcome": "approve", "rationale": "妥当"}),
         )
-        .await)
+        .await,
+        &format!("/api/v1/proposals/{id}/decision"),
+    )
     .await;
     id
 }
@@ -130,14 +147,22 @@ async fn organization(app: &TestApp, admin: &TestUser, name: &str) -> (String, S
         .await)
     .await;
     let org_id = org["id"].as_str().unwrap().to_string();
-    let key = ok(app
+    let response = app
         .post_json(
             &admin.token,
             &format!("/api/v1/organizations/{org_id}/api-keys"),
             &json!({"name": "integration"}),
         )
-        .await)
-    .await;
+        .await;
+    let location = response.headers()["location"].to_str().unwrap().to_string();
+    let key = ok(response).await;
+    assert_eq!(
+        location,
+        format!(
+            "/api/v1/organizations/{org_id}/api-keys/{}",
+            key["id"].as_str().unwrap()
+        )
+    );
     let plain = key["key"].as_str().unwrap().to_string();
     assert!(plain.len() >= 47, "≥ 256 random bits");
     (org_id, plain, key["id"].as_str().unwrap().to_string())
@@ -571,4 +596,99 @@ async fn a_key_over_its_rate_limit_gets_429_with_retry_after() {
         statuses.push(response.status().as_u16());
     }
     assert_eq!(statuses, vec![200, 200, 200, 200, 200, 429]);
+}
+
+/// Every 201 names what it created in `Location`: its own URL, or the list it appears in when
+/// it has none (advice, interactions, publications, payments, webhooks, reviewers).
+#[actix_web::test]
+async fn created_answers_carry_a_location() {
+    // The receiver's name is allowlisted: this machine cannot resolve it.
+    let app = spawn_app_with(|s| {
+        s.run_worker = false;
+        s.webhook_allowed_hosts = vec![HostRule::parse("edc.example.com").unwrap()];
+    })
+    .await;
+    let s = setup(&app).await;
+    let yamada = app.user("yamada@example.jp", Role::Investigator, Lang::Ja);
+    let study = approved(&app, &s, &yamada).await;
+    let (org, key, _) = organization(&app, &s.admin, "CRO A").await;
+    created(
+        app.post_json(
+            &s.admin.token,
+            &format!("/api/v1/proposals/{study}/cro"),
+            &json!({"organization_id": org, "role": "monitoring"}),
+        )
+        .await,
+        &format!("/api/v1/proposals/{study}/cro/{org}"),
+    )
+    .await;
+    created(
+        app.post_json(
+            &key,
+            &format!("/api/v1/organizations/{org}/webhooks"),
+            &json!({"url": "https://edc.example.com/hooks/liaison"}),
+        )
+        .await,
+        &format!("/api/v1/organizations/{org}/webhooks"),
+    )
+    .await;
+    created(
+        app.post_json(
+            &yamada.token,
+            &format!("/api/v1/proposals/{study}/publications"),
+            &json!({"kind": "manuscript", "title": "LIA-101の腎保護効果", "status": "planned"}),
+        )
+        .await,
+        &format!("/api/v1/proposals/{study}/publications"),
+    )
+    .await;
+    created(
+        app.post_json(
+            &s.admin.token,
+            &format!("/api/v1/proposals/{study}/payments"),
+            &json!({"amount": 1000000}),
+        )
+        .await,
+        &format!("/api/v1/proposals/{study}/payments"),
+    )
+    .await;
+    let msl = app.user("msl@example.jp", Role::Msl, Lang::Ja);
+    let assigned = app
+        .post_json(
+            &s.admin.token,
+            &format!("/api/v1/proposals/{study}/msls"),
+            &json!({"msl_id": msl.id}),
+        )
+        .await;
+    assert_eq!(assigned.status(), 204);
+    created(
+        app.post_json(
+            &msl.token,
+            &format!("/api/v1/proposals/{study}/advice"),
+            &json!({"body": "症例登録の進捗を共有してください。"}),
+        )
+        .await,
+        &format!("/api/v1/proposals/{study}/advice"),
+    )
+    .await;
+    created(
+        app.post_json(
+            &msl.token,
+            &format!("/api/v1/proposals/{study}/interactions"),
+            &json!({"occurred_on": "2026-11-20", "channel": "meeting", "summary": "進捗確認"}),
+        )
+        .await,
+        &format!("/api/v1/proposals/{study}/interactions"),
+    )
+    .await;
+    let calendar = app
+        .post_json(&yamada.token, "/api/v1/me/calendar", &json!({}))
+        .await;
+    let location = calendar.headers()["location"].to_str().unwrap().to_string();
+    let url = created(calendar, &location).await["url"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert!(location.starts_with("/ical/") && location.ends_with(".ics"));
+    assert!(url.ends_with(&location), "{url} {location}");
 }

@@ -28,6 +28,29 @@ async fn health_readiness_and_metrics_answer() {
     assert!(metrics.contains("liaison_db_pool_connections"));
 }
 
+/// The public endpoints refuse unknown query parameters like every other operation (the 422
+/// their OpenAPI operations document).
+#[actix_web::test]
+async fn public_endpoints_refuse_unknown_query_parameters() {
+    let app = spawn_app().await;
+    for path in ["/healthz", "/readyz", "/metrics", "/openapi.json"] {
+        let plain = app.api.get(app.url(path)).send().await.unwrap();
+        assert_eq!(plain.status(), 200, "{path}");
+        let refused = app
+            .api
+            .get(app.url(&format!("{path}?verbose=1")))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 422, "{path}");
+        assert_eq!(
+            refused.headers()["content-type"],
+            "application/problem+json",
+            "{path}"
+        );
+    }
+}
+
 #[actix_web::test]
 async fn the_serve_command_creates_liaison_db_and_answers_health_checks() {
     let dir = tempfile::tempdir().unwrap();

@@ -117,6 +117,21 @@ async fn submitting_an_incomplete_proposal_returns_422_with_every_field_then_a_r
     )
     .await;
     assert_eq!(diff["changes"], json!([]));
+    // Any i32 is a round number the query accepts: one that does not exist is 422, never a
+    // panic (`to - 1` overflowed in debug builds when `to` was i32::MIN).
+    for query in [
+        "from=1&to=-2147483648",
+        "to=-2147483648",
+        "from=-2147483648",
+    ] {
+        let answer = app
+            .get(
+                &yamada.token,
+                &format!("/api/v1/proposals/{id}/diff?{query}"),
+            )
+            .await;
+        assert_eq!(answer.status(), 422, "{query}");
+    }
 
     // Every field change and the transition are audited.
     let audit = json(

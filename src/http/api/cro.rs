@@ -116,7 +116,8 @@ fn key_response(row: ApiTokenRow, plain: Option<String>) -> ApiKeyResponse {
 /// API keys of an organisation (admins).
 #[utoipa::path(get, path = "/api/v1/organizations/{id}/api-keys", tag = "cro", params(("id" = String, Path, description = "Organisation id")),
     security(("bearer" = [])),
-    responses((status = 200, body = Vec<ApiKeyResponse>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 200, body = Vec<ApiKeyResponse>), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Only CRO organisations have API keys", body = Problem)))]
 pub async fn list_api_keys(
     state: web::Data<AppState>,
     principal: Principal,
@@ -158,6 +159,7 @@ pub async fn create_api_key(
     let body = body.into_inner();
     validation::check(&body)?;
     let key = state.key.clone();
+    let organization_id = id.clone();
     let (plain, row) = db::run_tx(&state.pool, move |conn| {
         workflow::create_api_key(
             conn,
@@ -169,14 +171,21 @@ pub async fn create_api_key(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(key_response(row, Some(plain))))
+    let location = format!(
+        "/api/v1/organizations/{organization_id}/api-keys/{}",
+        row.id
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(key_response(row, Some(plain))))
 }
 
 /// Revoke an API key (admins); it is refused from its next request on.
 #[utoipa::path(delete, path = "/api/v1/organizations/{id}/api-keys/{key_id}", tag = "cro",
     params(("id" = String, Path, description = "Organisation id"), ("key_id" = String, Path, description = "Key id")),
     security(("bearer" = [])),
-    responses((status = 204, description = "Revoked"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem)))]
+    responses((status = 204, description = "Revoked"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 404, body = Problem),
+        (status = 409, description = "Only CRO organisations have API keys", body = Problem)))]
 pub async fn revoke_api_key(
     state: web::Data<AppState>,
     principal: Principal,
@@ -248,11 +257,18 @@ pub async fn assign_cro(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let body = body.into_inner();
+    let proposal_id = id.clone();
     let row = db::run_tx(&state.pool, move |conn| {
         workflow::assign(conn, &principal, &id, &body.organization_id, &body.role)
     })
     .await?;
-    Ok(HttpResponse::Created().json(CroAssignmentResponse::from(row)))
+    let location = format!(
+        "/api/v1/proposals/{proposal_id}/cro/{}",
+        row.organization_id
+    );
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(CroAssignmentResponse::from(row)))
 }
 
 /// Remove a CRO organisation from a study (admins).
@@ -343,11 +359,14 @@ pub async fn register_webhook(
     let url = web::block(move || workflow::vet_webhook_url(&policy, &raw))
         .await
         .map_err(|e| AppError::Internal(anyhow::anyhow!("webhook URL check: {e}")))?;
+    let location = format!("/api/v1/organizations/{id}/webhooks");
     let (row, secret) = db::run_tx(&state.pool, move |conn| {
         workflow::register_webhook(conn, &principal, &id, url, body.secret.as_deref())
     })
     .await?;
-    Ok(HttpResponse::Created().json(webhook_response(row, Some(secret))))
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(webhook_response(row, Some(secret))))
 }
 
 /// Queue a `ping` event to test an endpoint.

@@ -175,6 +175,7 @@ pub async fn post_advice(
     let id = path.into_inner();
     let body = body.into_inner();
     let name = principal.display_name.clone();
+    let location = format!("/api/v1/proposals/{id}/advice");
     let row = db::run_tx(&state.pool, move |conn| {
         workflow::post_advice(
             conn,
@@ -188,16 +189,18 @@ pub async fn post_advice(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(AdviceResponse {
-        id: row.id,
-        parent_id: row.parent_id,
-        author_id: row.author_id,
-        author_name: name,
-        author_role: row.author_role,
-        section: row.section,
-        body: row.body,
-        created_at: row.created_at.and_utc(),
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(AdviceResponse {
+            id: row.id,
+            parent_id: row.parent_id,
+            author_id: row.author_id,
+            author_name: name,
+            author_role: row.author_role,
+            section: row.section,
+            body: row.body,
+            created_at: row.created_at.and_utc(),
+        }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -266,6 +269,7 @@ pub async fn log_interaction(
     let id = path.into_inner();
     let body = body.into_inner();
     let name = principal.display_name.clone();
+    let location = format!("/api/v1/proposals/{id}/interactions");
     let row = db::run_tx(&state.pool, move |conn| {
         workflow::log_interaction(
             conn,
@@ -277,15 +281,17 @@ pub async fn log_interaction(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(InteractionResponse {
-        id: row.id,
-        msl_id: row.msl_id,
-        msl_name: name,
-        occurred_on: row.occurred_on,
-        channel: row.channel,
-        summary: row.summary,
-        created_at: row.created_at.and_utc(),
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(InteractionResponse {
+            id: row.id,
+            msl_id: row.msl_id,
+            msl_name: name,
+            occurred_on: row.occurred_on,
+            channel: row.channel,
+            summary: row.summary,
+            created_at: row.created_at.and_utc(),
+        }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -1,10 +1,14 @@
 //! The OpenAPI document, generated from the handlers' annotations.
 
-use actix_web::HttpResponse;
+use std::sync::OnceLock;
+
+use actix_web::{HttpResponse, web};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::http::{api, ops};
+
+mod polish;
 
 #[derive(OpenApi)]
 #[openapi(
@@ -176,14 +180,31 @@ impl Modify for ProblemResponses {
 
 /// This document.
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
-    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json")))]
-pub async fn openapi_json() -> HttpResponse {
-    HttpResponse::Ok().json(ApiDoc::openapi())
+    responses((status = 200, description = "OpenAPI 3.1 document", content_type = "application/json"),
+        (status = 422, description = "Unknown query parameter", body = crate::error::Problem)))]
+pub async fn openapi_json(_query: web::Query<ops::NoQuery>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/json")
+        .body(served_document())
+}
+
+/// The document served at `/openapi.json`, built once.
+fn served_document() -> &'static str {
+    static SERVED: OnceLock<String> = OnceLock::new();
+    SERVED.get_or_init(|| serde_json::to_string(&document()).unwrap_or_default())
+}
+
+/// The generated document after [`polish::polish`] (servers, enums, shared error responses,
+/// examples, webhooks).
+pub fn document() -> serde_json::Value {
+    let mut document = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    polish::polish(&mut document);
+    document
 }
 
 /// The document as committed in docs/openapi.json (pretty, trailing newline).
 pub fn pretty_document() -> String {
-    let mut text = ApiDoc::openapi().to_pretty_json().unwrap_or_default();
+    let mut text = serde_json::to_string_pretty(&document()).unwrap_or_default();
     text.push('\n');
     text
 }

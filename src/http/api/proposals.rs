@@ -196,6 +196,7 @@ pub async fn list_proposals(
     responses(
         (status = 201, description = "Draft created", body = ProposalResponse),
         (status = 400, body = Problem), (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, description = "A request with this `Idempotency-Key` is still in progress", body = Problem),
         (status = 413, body = Problem), (status = 415, body = Problem), (status = 422, body = Problem)))]
 pub async fn create_proposal(
     state: web::Data<AppState>,
@@ -429,7 +430,8 @@ pub async fn diff_rounds(
         let rounds = proposals::rounds(conn, &id)?;
         let latest = rounds.last().map(|r| r.round).unwrap_or(0);
         let to = query.to.unwrap_or(latest);
-        let from = query.from.unwrap_or(to - 1);
+        // `to` may be any i32 from the query: no overflow (a panic in debug builds).
+        let from = query.from.unwrap_or_else(|| to.saturating_sub(1));
         let find = |n: i32, field: &str| {
             rounds
                 .iter()

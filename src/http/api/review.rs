@@ -279,6 +279,7 @@ pub async fn assign_reviewer(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let reviewer_id = body.into_inner().reviewer_id;
+    let location = format!("/api/v1/proposals/{id}/reviewers");
     let response = db::run_tx(&state.pool, move |conn| {
         let assignment = workflow::assign_reviewer(conn, &principal, &id, &reviewer_id)?;
         let name = crate::store::users::find(conn, &assignment.reviewer_id)?.display_name;
@@ -293,7 +294,9 @@ pub async fn assign_reviewer(
         })
     })
     .await?;
-    Ok(HttpResponse::Created().json(response))
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(response))
 }
 
 /// What an assigned reviewer sees before declaring: title, investigator, institution, product.
@@ -543,6 +546,7 @@ pub async fn post_decision(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let body = body.into_inner();
+    let location = format!("/api/v1/proposals/{id}/decision");
     let view = db::run_tx(&state.pool, move |conn| {
         workflow::decide(
             conn,
@@ -558,5 +562,7 @@ pub async fn post_decision(
         workflow::decision_view(conn, &principal, &id)?.ok_or(AppError::NotFound)
     })
     .await?;
-    Ok(HttpResponse::Created().json(view))
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(view))
 }

@@ -481,6 +481,7 @@ pub async fn create_publication(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let b = body.into_inner();
+    let location = format!("/api/v1/proposals/{id}/publications");
     let row = db::run_tx(&state.pool, move |conn| {
         workflow::add_publication(
             conn,
@@ -503,7 +504,9 @@ pub async fn create_publication(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(publication_response(row)))
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(publication_response(row)))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -574,6 +577,7 @@ pub async fn create_payment(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let b = body.into_inner();
+    let location = format!("/api/v1/proposals/{id}/payments");
     let view = db::run_tx(&state.pool, move |conn| {
         workflow::schedule_payment(
             conn,
@@ -585,7 +589,9 @@ pub async fn create_payment(
         )
     })
     .await?;
-    Ok(HttpResponse::Created().json(payment_response(view)))
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, location))
+        .json(payment_response(view)))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -688,9 +694,11 @@ pub async fn reset_calendar(
         workflow::reset_calendar(conn, &key, &principal)
     })
     .await?;
-    Ok(HttpResponse::Created().json(CalendarResponse {
-        url: format!("{}/ical/{token}.ics", state.settings.base_url),
-    }))
+    Ok(HttpResponse::Created()
+        .insert_header((header::LOCATION, format!("/ical/{token}.ics")))
+        .json(CalendarResponse {
+            url: format!("{}/ical/{token}.ics", state.settings.base_url),
+        }))
 }
 
 /// The iCalendar feed behind a secret URL (RFC 5545). Unknown or replaced secrets get 404.

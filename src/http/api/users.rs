@@ -117,7 +117,9 @@ pub async fn list_users(
     security(("bearer" = [])),
     responses(
         (status = 201, description = "Created", body = UserResponse),
-        (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
+        (status = 401, body = Problem), (status = 403, body = Problem),
+        (status = 409, description = "An account with this email was created concurrently", body = Problem),
+        (status = 422, body = Problem)))]
 pub async fn create_user(
     state: web::Data<AppState>,
     principal: Principal,
