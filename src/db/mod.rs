@@ -298,8 +298,44 @@ fn take_deferred_check() -> Option<DeferredCheck> {
 }
 
 /// Runs blocking database work off the async threads: one pooled connection per call. The
-/// first call of a request also runs the request's deferred check, before `f`.
+/// first call of a request also runs the request's deferred check, before `f`. A guardrail
+/// refusal of a read is audited like one of a change: its record is written in a transaction
+/// of its own (taking its turn in the writer queue).
 pub async fn run<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
+where
+    F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
+    T: Send + 'static,
+{
+    match run_read(pool, f).await {
+        Err(AppError::Refused {
+            conflict,
+            detail,
+            audit,
+        }) => {
+            record_refusal(pool, audit.clone(), detail.clone()).await?;
+            Err(AppError::Refused {
+                conflict,
+                detail,
+                audit,
+            })
+        }
+        other => other,
+    }
+}
+
+/// Writes a refusal's audit record in a transaction of its own. Boxed: inlined into every
+/// `run`, its future would nest too deep for the compiler's layout queries.
+fn record_refusal(
+    pool: &Pool,
+    audit: Box<crate::error::RefusalAudit>,
+    detail: String,
+) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>> + '_>> {
+    Box::pin(run_tx(pool, move |conn| {
+        crate::store::audit::record_refusal(conn, &audit, &detail)
+    }))
+}
+
+async fn run_read<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError> + Send + 'static,
     T: Send + 'static,
@@ -350,7 +386,8 @@ where
         ),
         None => None,
     };
-    run(pool, move |conn| {
+    // `run_in_tx` records a refusal itself: not `run`, which would record it again.
+    run_read(pool, move |conn| {
         // Held until the transaction has ended, even when the request is dropped meanwhile.
         let _turn = turn;
         run_in_tx(conn, f)

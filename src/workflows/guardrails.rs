@@ -5,8 +5,31 @@ use serde_json::json;
 
 use crate::auth::Principal;
 use crate::db::DbConnection;
+use crate::domain::Role;
 use crate::error::{AppError, AppResult};
 use crate::store::msl;
+
+/// MSLs never see review content (scores, comments, the decision's internals): the refusal
+/// is the same, and audited the same, on the API and the web.
+pub fn refuse_msl_review_content(
+    principal: &Principal,
+    proposal_id: &str,
+    action: &str,
+) -> AppResult<()> {
+    if principal.role == Role::Msl {
+        return Err(AppError::refused(
+            &principal.user_id,
+            principal.role.as_str(),
+            "msl_no_confidential_review",
+            "proposal",
+            proposal_id,
+            false,
+            "MSLs never see review content",
+            json!({"action": action}),
+        ));
+    }
+    Ok(())
+}
 
 /// An MSL who advised on (or was assigned to) a proposal can never review it.
 pub fn refuse_advisor_as_reviewer(

@@ -514,7 +514,13 @@ pub fn committee_view(
     principal: &Principal,
     proposal_id: &str,
 ) -> AppResult<CommitteeView> {
+    // The MSL must be able to see the proposal to learn anything at all.
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    crate::workflows::guardrails::refuse_msl_review_content(
+        principal,
+        proposal_id,
+        "read_reviews",
+    )?;
     require_chair_or_admin(principal)?;
     let committee = committee_of(conn, &loaded)?;
     let rubric = committee
@@ -801,7 +807,13 @@ pub fn ranking(conn: &mut DbConnection, principal: &Principal) -> AppResult<Vec<
     )?;
     let mut ranked = Vec::new();
     for row in rows {
-        let view = committee_view(conn, principal, &row.id)?;
+        // A proposal the caller is recused from (or otherwise may not see) is left out of
+        // their ranking; it does not deny them the rest.
+        let view = match committee_view(conn, principal, &row.id) {
+            Ok(view) => view,
+            Err(AppError::NotFound | AppError::Forbidden(_)) => continue,
+            Err(other) => return Err(other),
+        };
         ranked.push(RankedProposal {
             investigator: view.loaded.content.principal_investigator.name.clone(),
             id: row.id,

@@ -203,8 +203,11 @@ async fn a_physician_registers_and_submits_a_japanese_proposal_in_a_real_browser
         .click()
         .await
         .unwrap();
+    // The click only starts the form's POST: under load its answer can take a while.
     let error = browser
-        .find(Locator::Id("planned_sample_size-error"))
+        .wait()
+        .at_most(Duration::from_secs(30))
+        .for_element(Locator::Id("planned_sample_size-error"))
         .await
         .expect("the error beside the field");
     let message = error.text().await.unwrap();
@@ -228,7 +231,7 @@ async fn a_physician_registers_and_submits_a_japanese_proposal_in_a_real_browser
         .await
         .unwrap();
     let mut url = String::new();
-    for _ in 0..50 {
+    for _ in 0..300 {
         url = browser.current_url().await.unwrap().to_string();
         if !url.ends_with("/edit") && !url.ends_with("/proposals") {
             break;

@@ -372,6 +372,30 @@ async fn an_msl_never_sees_confidential_review_content_and_the_attempt_is_audite
     );
 }
 
+#[actix_web::test]
+async fn an_msl_opening_the_committee_page_is_refused_and_the_refusal_is_audited() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let (admin, yamada, msl) = setup_users(&app);
+    let id = submitted(&app, &yamada).await;
+    assign(&app, &admin, &id, &msl).await;
+    let browser = app.signed_in_browser(&msl).await;
+    let page = browser
+        .get(app.url(&format!("/proposals/{id}/committee")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), 403);
+    let refused = refusals(&app, &admin, &id).await;
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0]["after"]["rule"], "msl_no_confidential_review");
+    // The API's list of reviewers refuses the same way, and is audited too.
+    let reviewers = app
+        .get(&msl.token, &format!("/api/v1/proposals/{id}/reviewers"))
+        .await;
+    assert_eq!(reviewers.status(), 403);
+    assert_eq!(refusals(&app, &admin, &id).await.len(), 2);
+}
+
 fn upload_form(doc_type: &str, name: &str, bytes: Vec<u8>) -> reqwest::multipart::Form {
     reqwest::multipart::Form::new()
         .text("doc_type", doc_type.to_string())

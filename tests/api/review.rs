@@ -620,3 +620,51 @@ async fn the_investigator_reads_the_audit_trail_without_review_content() {
             .all(|r| r["hash"].is_null())
     );
 }
+
+#[actix_web::test]
+async fn a_chair_recused_from_one_proposal_still_ranks_the_others() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let yamada = app.user("yamada@example.jp", Role::Investigator, Lang::Ja);
+    let committee = committee(&app, &admin, 1, &["alpha"]).await;
+    let recused_from = submitted_proposal(&app, &yamada).await;
+    let other = submitted_proposal(&app, &yamada).await;
+    start_and_assign(&app, &committee, &recused_from).await;
+    start_and_assign(&app, &committee, &other).await;
+    // The chair sits as a reviewer on one proposal, then declares a conflict on it.
+    let assigned = app
+        .post_json(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{recused_from}/reviewers"),
+            &json!({"reviewer_id": committee.chair.id}),
+        )
+        .await;
+    assert_eq!(assigned.status(), 201);
+    let declared = app
+        .post_json(
+            &committee.chair.token,
+            &format!("/api/v1/proposals/{recused_from}/coi"),
+            &json!({"conflict": "financial", "note": "共同研究者"}),
+        )
+        .await;
+    let status = declared.status();
+    assert_eq!(status, 200, "{}", declared.text().await.unwrap());
+
+    let ranking = app.get(&committee.chair.token, "/api/v1/ranking").await;
+    assert_eq!(ranking.status(), 200);
+    let ids: Vec<String> = json(ranking)
+        .await
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, vec![other.clone()], "the recused proposal is left out");
+
+    let browser = app.signed_in_browser(&committee.chair).await;
+    let page = browser.get(app.url("/ranking")).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    assert!(html.contains(&format!("/proposals/{other}")), "{html}");
+    assert!(!html.contains(&format!("/proposals/{recused_from}")));
+}

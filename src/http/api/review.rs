@@ -8,15 +8,12 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::auth::policy::ProposalAction;
 use crate::db::{self, DbConnection};
-use crate::domain::Role;
 use crate::domain::review::{ConflictKind, Criterion, Outcome};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{etag, required_if_match};
 use crate::state::AppState;
 use crate::store::review as store;
-use crate::workflows::proposals as proposal_workflow;
 use crate::workflows::review::{
     self as workflow, CoiView, CommitteeInput, DecisionInput, DecisionView, RankedProposal,
     ReviewInput, ReviewView,
@@ -468,20 +465,6 @@ pub async fn list_reviews(
 ) -> AppResult<web::Json<ReviewsResponse>> {
     let id = path.into_inner();
     let response = db::run_tx(&state.pool, move |conn| {
-        if principal.role == Role::Msl {
-            // The MSL must be able to see the proposal to learn anything at all.
-            proposal_workflow::load(conn, &principal, &id, ProposalAction::View)?;
-            return Err(AppError::refused(
-                &principal.user_id,
-                principal.role.as_str(),
-                "msl_no_confidential_review",
-                "proposal",
-                &id,
-                false,
-                "MSLs never see review content",
-                serde_json::json!({"action": "read_reviews"}),
-            ));
-        }
         let view = workflow::committee_view(conn, &principal, &id)?;
         Ok(ReviewsResponse {
             round: view.loaded.row.round,
