@@ -164,6 +164,46 @@ fn key_group(action: &str, key: &str) -> Option<FieldGroup> {
     }
 }
 
+/// Clears the parts of a proposal's content `audience` may not see (the CRO view: no budget,
+/// requested support, notes or conflict-of-interest text).
+pub fn project_content(audience: Audience, content: &mut crate::domain::proposal::ProposalContent) {
+    if !sees(audience, G::Budget) {
+        content.budget_items.clear();
+        content.requested_support = Default::default();
+    }
+    if !sees(audience, G::InternalNotes) {
+        content.notes.clear();
+    }
+    if !sees(audience, G::CoiText) {
+        content.conflict_of_interest = Default::default();
+    }
+}
+
+/// Whether `audience` may see an uploaded document of `doc_type` (a budget document is budget).
+pub fn sees_document(audience: Audience, doc_type: &str) -> bool {
+    if doc_type == "budget" {
+        sees(audience, G::Budget)
+    } else {
+        sees(audience, G::Documents)
+    }
+}
+
+/// Whether the person who took a lifecycle `action` may be named to `audience`: starting the
+/// review and recording a decision are the committee's acts, and who did them is the
+/// committee's business.
+pub fn event_actor_shown(audience: Audience, action: &str) -> bool {
+    let committee_act = matches!(
+        action,
+        "start_review"
+            | "approve"
+            | "approve_with_conditions"
+            | "revise_and_resubmit"
+            | "defer"
+            | "reject"
+    );
+    !committee_act || sees(audience, G::ReviewerIdentities)
+}
+
 /// An audit record as one audience may read it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProjectedRecord {
@@ -328,6 +368,39 @@ mod tests {
             project_audit_record(A::Cro, "document.upload", None, None, budget_doc, None),
             None
         );
+    }
+
+    #[test]
+    fn the_cro_view_of_the_content_has_no_budget_notes_or_coi() {
+        let mut content = crate::domain::proposal::ProposalContent {
+            title: "題名".into(),
+            notes: "社内メモ".into(),
+            budget_items: vec![crate::domain::proposal::BudgetItem {
+                label: "データ管理".into(),
+                amount: Some(5),
+            }],
+            ..Default::default()
+        };
+        content.requested_support.funding_amount = Some(100);
+        content.conflict_of_interest.text = "講演料".into();
+        let mut for_cro = content.clone();
+        project_content(A::Cro, &mut for_cro);
+        assert_eq!(for_cro.title, "題名");
+        assert!(for_cro.budget_items.is_empty() && for_cro.notes.is_empty());
+        assert_eq!(for_cro.requested_support.funding_amount, None);
+        assert!(for_cro.conflict_of_interest.text.is_empty());
+        let mut for_committee = content.clone();
+        project_content(A::Committee, &mut for_committee);
+        assert_eq!(for_committee, content);
+        assert!(!sees_document(A::Cro, "budget") && sees_document(A::Cro, "protocol"));
+    }
+
+    #[test]
+    fn who_decided_is_named_to_the_committee_only() {
+        assert!(!event_actor_shown(A::Investigator, "approve"));
+        assert!(!event_actor_shown(A::Cro, "start_review"));
+        assert!(event_actor_shown(A::Committee, "reject"));
+        assert!(event_actor_shown(A::Investigator, "submit"));
     }
 
     #[test]

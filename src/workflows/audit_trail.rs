@@ -7,11 +7,10 @@ use serde_json::Value;
 use crate::auth::Principal;
 use crate::auth::policy::ProposalAction;
 use crate::db::DbConnection;
-use crate::domain::Role;
 use crate::domain::visibility::{Audience, project_audit_record};
 use crate::error::{AppError, AppResult};
 use crate::store::audit;
-use crate::workflows::proposals;
+use crate::workflows::{access, proposals};
 
 /// One record as the reader may see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,15 +37,13 @@ pub fn for_proposal(
     id: &str,
 ) -> AppResult<Vec<AuditEntry>> {
     let loaded = proposals::load(conn, principal, id, ProposalAction::ViewAudit)?;
-    let audience = if principal.role == Role::Admin {
-        Audience::Admin
-    } else if principal.user_id == loaded.row.owner_id {
-        Audience::Investigator
-    } else {
+    // The policy lets only the owner and admins this far.
+    let audience = access::audience(principal, &loaded.row.owner_id);
+    if !matches!(audience, Audience::Admin | Audience::Investigator) {
         return Err(AppError::Forbidden(
             "only the proposal's investigator and admins read its audit trail".into(),
         ));
-    };
+    }
     let parse = |text: Option<String>| text.and_then(|t| serde_json::from_str(&t).ok());
     Ok(audit::for_entity(conn, "proposal", id)?
         .into_iter()

@@ -2,6 +2,7 @@
 //! transaction: authorise with `auth::policy`, apply the domain rules, write through `store`,
 //! and append the audit record in the same transaction.
 
+pub mod access;
 pub mod audit_trail;
 pub mod cro;
 pub mod delivery;
@@ -11,5 +12,7 @@ pub mod msl;
 pub mod proposals;
 pub mod reports;
 pub mod review;
+pub mod rounds;
 pub mod study;
+pub mod timeline;
 pub mod users;

@@ -11,6 +11,7 @@ use crate::auth::policy::ProposalAction;
 use crate::db::{self, DbConnection};
 use crate::domain::Role;
 use crate::domain::lifecycle::Status;
+use crate::domain::visibility::sees_document;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::notify::{self, Email, Recipient};
 use crate::store::audit::{self, Entry};
@@ -528,8 +529,12 @@ pub fn documents(
     principal: &Principal,
     proposal_id: &str,
 ) -> AppResult<Vec<DocumentMeta>> {
-    proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
-    Ok(store::documents_of(conn, proposal_id)?)
+    let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    let reader = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    Ok(store::documents_of(conn, proposal_id)?
+        .into_iter()
+        .filter(|d| sees_document(reader, &d.doc_type))
+        .collect())
 }
 
 pub fn download(
@@ -538,8 +543,14 @@ pub fn download(
     proposal_id: &str,
     document_id: &str,
 ) -> AppResult<(DocumentMeta, Vec<u8>)> {
-    proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
-    Ok(store::document_content(conn, proposal_id, document_id)?)
+    let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    let reader = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    let (meta, bytes) = store::document_content(conn, proposal_id, document_id)?;
+    // A document the reader may not see (a budget document for a CRO) does not exist for them.
+    if !sees_document(reader, &meta.doc_type) {
+        return Err(AppError::NotFound);
+    }
+    Ok((meta, bytes))
 }
 
 #[cfg(test)]

@@ -159,8 +159,10 @@ pub fn summary(
     proposal_id: &str,
     lang: Lang,
 ) -> AppResult<Report> {
-    let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    let mut loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
     let audience = audience_of(principal, &loaded);
+    let reader = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    crate::domain::visibility::project_content(reader, &mut loaded.content);
     Ok(Report {
         document: summary_for(conn, &loaded, audience, lang)?,
         file_name: file_name(&loaded, ReportKind::Summary),
@@ -497,7 +499,7 @@ pub fn status_report(
     ])];
     study_blocks(conn, &loaded, lang, &mut blocks)?;
     blocks.push(Block::Heading(t(lang, "pdf.timeline")));
-    let events = proposal_store::events_with_actor(conn, proposal_id)?;
+    let events = crate::workflows::timeline::events(conn, principal, &loaded)?;
     blocks.push(Block::Table {
         headers: vec![
             t(lang, "pdf.date"),
@@ -512,14 +514,18 @@ pub fn status_report(
                     fmt(e.at),
                     t(lang, &format!("action.{}", e.action)),
                     t(lang, &format!("status.{}", e.to_status)),
-                    who.clone(),
+                    who.clone().unwrap_or_else(|| t(lang, "pdf.committee")),
                 ]
             })
             .collect(),
         widths: vec![1.2, 2.0, 1.6, 1.6],
         right_align: vec![],
     });
-    let documents = msl_store::documents_of(conn, proposal_id)?;
+    let reader = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    let documents: Vec<_> = msl_store::documents_of(conn, proposal_id)?
+        .into_iter()
+        .filter(|d| crate::domain::visibility::sees_document(reader, &d.doc_type))
+        .collect();
     if !documents.is_empty() {
         blocks.push(Block::Heading(t(lang, "pdf.documents")));
         let mut rows = Vec::new();

@@ -692,3 +692,145 @@ async fn created_answers_carry_a_location() {
     assert!(location.starts_with("/ical/") && location.ends_with(".ics"));
     assert!(url.ends_with(&location), "{url} {location}");
 }
+
+#[actix_web::test]
+async fn a_cro_reads_no_budget_and_nobody_outside_the_committee_reads_who_decided() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let s = setup(&app).await;
+    // A chair's name that only the committee and admins may read.
+    let current = app
+        .get(&s.admin.token, &format!("/api/v1/users/{}", s.chair.id))
+        .await;
+    let etag = current.headers()["etag"].to_str().unwrap().to_string();
+    let renamed = app
+        .patch_json(
+            &s.admin.token,
+            &format!("/api/v1/users/{}", s.chair.id),
+            Some(&etag),
+            &json!({"display_name": "委員長マーカー"}),
+        )
+        .await;
+    assert_eq!(renamed.status(), 200);
+    let yamada = app.user("yamada@example.jp", Role::Investigator, Lang::Ja);
+    let study = approved(&app, &s, &yamada).await;
+    let budget_doc = app
+        .api
+        .post(app.url(&format!("/api/v1/proposals/{study}/documents")))
+        .bearer_auth(&yamada.token)
+        .multipart(
+            reqwest::multipart::Form::new()
+                .text("doc_type", "budget")
+                .part(
+                    "file",
+                    reqwest::multipart::Part::bytes(b"%PDF-1.7\nBUDGET-DOC".to_vec())
+                        .file_name("予算書.pdf"),
+                ),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(budget_doc.status(), 201);
+    let budget_doc_id = json(budget_doc).await["id"].as_str().unwrap().to_string();
+    let (org, key, _) = organization(&app, &s.admin, "CRO A").await;
+    let assigned = app
+        .post_json(
+            &s.admin.token,
+            &format!("/api/v1/proposals/{study}/cro"),
+            &json!({"organization_id": org, "role": "monitoring"}),
+        )
+        .await;
+    assert_eq!(assigned.status(), 201);
+
+    // The budget (label データ管理, funding 15,000,000) is in the committee's outputs...
+    let pdf_text = |token: String, path: String| {
+        let app = &app;
+        async move {
+            let response = app.get(&token, &path).await;
+            assert_eq!(response.status(), 200, "{path}");
+            pdf_extract::extract_text_from_mem(&response.bytes().await.unwrap()).unwrap()
+        }
+    };
+    let summary = format!("/api/v1/proposals/{study}/summary.pdf");
+    let committee_summary = pdf_text(s.chair.token.clone(), summary.clone()).await;
+    assert!(
+        committee_summary.contains("データ管理"),
+        "{committee_summary}"
+    );
+    // ...and in none of the CRO's.
+    let cro_summary = pdf_text(key.clone(), summary).await;
+    assert!(!cro_summary.contains("データ管理"), "{cro_summary}");
+    assert!(!cro_summary.contains("15,000,000"), "{cro_summary}");
+    let rounds = app
+        .get(&key, &format!("/api/v1/proposals/{study}/rounds"))
+        .await;
+    assert_eq!(rounds.status(), 200);
+    let rounds = rounds.text().await.unwrap();
+    assert!(
+        rounds.contains("日本人2型糖尿病患者"),
+        "the protocol is there"
+    );
+    assert!(
+        !rounds.contains("データ管理") && !rounds.contains("15000000"),
+        "{rounds}"
+    );
+    let diff = app
+        .get(&key, &format!("/api/v1/proposals/{study}/diff?from=1&to=1"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !diff.contains("データ管理") && !diff.contains("15000000"),
+        "{diff}"
+    );
+    let documents = app
+        .get(&key, &format!("/api/v1/proposals/{study}/documents"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(!documents.contains(&budget_doc_id), "{documents}");
+    let download = app
+        .get(
+            &key,
+            &format!("/api/v1/proposals/{study}/documents/{budget_doc_id}"),
+        )
+        .await;
+    assert_eq!(download.status(), 404);
+    assert_eq!(
+        app.get(
+            &yamada.token,
+            &format!("/api/v1/proposals/{study}/documents/{budget_doc_id}")
+        )
+        .await
+        .status(),
+        200,
+        "the investigator still reads their own budget document"
+    );
+
+    // Who decided: named to the committee, not to the investigator or the CRO.
+    let report = format!("/api/v1/proposals/{study}/status-report.pdf");
+    let committee_report = pdf_text(s.admin.token.clone(), report.clone()).await;
+    assert!(
+        committee_report.contains("委員長マーカー"),
+        "{committee_report}"
+    );
+    for token in [yamada.token.clone(), key.clone()] {
+        let text = pdf_text(token, report.clone()).await;
+        assert!(!text.contains("委員長マーカー"), "{text}");
+    }
+    let browser = app.signed_in_browser(&yamada).await;
+    let page = browser
+        .get(app.url(&format!("/proposals/{study}")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains("審査委員会"), "the committee acted");
+    assert!(
+        !page.contains("委員長マーカー"),
+        "the web timeline names no chair"
+    );
+}

@@ -10,7 +10,7 @@ use crate::auth::Principal;
 use crate::auth::policy::ProposalAction;
 use crate::db::{self, DbConnection};
 use crate::domain::lifecycle::{Action, Status};
-use crate::domain::proposal::{FieldChange, ProposalContent, diff};
+use crate::domain::proposal::{FieldChange, ProposalContent};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{
     IfMatch, Page, decode_cursor, etag, idempotent_create, into_page, json_error,
@@ -90,13 +90,8 @@ fn respond(
 fn respond_named(principal: &Principal, loaded: Loaded, owner_name: String) -> ProposalResponse {
     let allowed_actions = workflow::actions_for(principal, &loaded);
     let mut loaded = loaded;
-    if principal.role == crate::domain::Role::Cro {
-        // The CRO view: operational data only, no internal budget or notes.
-        loaded.content.notes.clear();
-        loaded.content.budget_items.clear();
-        loaded.content.requested_support = Default::default();
-        loaded.content.conflict_of_interest = Default::default();
-    }
+    let audience = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    crate::domain::visibility::project_content(audience, &mut loaded.content);
     ProposalResponse {
         id: loaded.row.id,
         reference: loaded.row.reference,
@@ -379,20 +374,19 @@ pub async fn list_rounds(
 ) -> AppResult<web::Json<Vec<RoundResponse>>> {
     let id = path.into_inner();
     let rounds = db::run(&state.pool, move |conn| {
-        workflow::load(conn, &principal, &id, ProposalAction::View)?;
-        proposals::rounds(conn, &id)?
-            .into_iter()
-            .map(|r| {
-                Ok(RoundResponse {
-                    round: r.round,
-                    submitted_at: r.submitted_at.and_utc(),
-                    content: serde_json::from_str(&r.content)?,
-                })
-            })
-            .collect::<AppResult<Vec<_>>>()
+        crate::workflows::rounds::rounds(conn, &principal, &id)
     })
     .await?;
-    Ok(web::Json(rounds))
+    Ok(web::Json(
+        rounds
+            .into_iter()
+            .map(|r| RoundResponse {
+                round: r.round,
+                submitted_at: r.submitted_at.and_utc(),
+                content: r.content,
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -426,28 +420,9 @@ pub async fn diff_rounds(
     let id = path.into_inner();
     let query = query.into_inner();
     let response = db::run(&state.pool, move |conn| {
-        workflow::load(conn, &principal, &id, ProposalAction::View)?;
-        let rounds = proposals::rounds(conn, &id)?;
-        let latest = rounds.last().map(|r| r.round).unwrap_or(0);
-        let to = query.to.unwrap_or(latest);
-        // `to` may be any i32 from the query: no overflow (a panic in debug builds).
-        let from = query.from.unwrap_or_else(|| to.saturating_sub(1));
-        let find = |n: i32, field: &str| {
-            rounds
-                .iter()
-                .find(|r| r.round == n)
-                .ok_or_else(|| {
-                    AppError::validation_one(field, "range", format!("round {n} does not exist"))
-                })
-                .and_then(|r| Ok(serde_json::from_str::<ProposalContent>(&r.content)?))
-        };
-        let before = find(from, "from")?;
-        let after = find(to, "to")?;
-        Ok(DiffResponse {
-            from,
-            to,
-            changes: diff(&before, &after),
-        })
+        let (from, to, changes) =
+            crate::workflows::rounds::changes(conn, &principal, &id, query.from, query.to)?;
+        Ok(DiffResponse { from, to, changes })
     })
     .await?;
     Ok(web::Json(response))

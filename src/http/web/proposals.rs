@@ -15,7 +15,6 @@ use crate::error::{AppError, WebError};
 use crate::http::web::proposal_form::{self, ParsedForm};
 use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
-use crate::store::proposals as store;
 use crate::workflows::proposals::{self as workflow, Loaded};
 
 /// Accepts any fields; the handlers read `CsrfForm::pairs`.
@@ -331,7 +330,7 @@ pub async fn render_show(
         db::run(&state.pool, move |conn| {
             let loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
             let owner = crate::store::users::find(conn, &loaded.row.owner_id)?;
-            let events = store::events_with_actor(conn, &id)?;
+            let events = crate::workflows::timeline::events(conn, &p, &loaded)?;
             let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
                 Ok(decision) => decision,
                 Err(AppError::Forbidden(_)) => None,
@@ -364,9 +363,13 @@ pub async fn render_show(
     let can_edit =
         principal.user_id == loaded.row.owner_id && lifecycle::is_editable_by_owner(loaded.status);
     let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let lang = page_lang(req, Some(principal));
     let events: Vec<_> = events
         .into_iter()
         .map(|(e, actor_name)| {
+            // Who acted for the committee is not named to this reader.
+            let actor_name =
+                actor_name.unwrap_or_else(|| crate::templates::translate(lang, "pdf.committee"));
             json!({
                 "action": e.action,
                 "from_status": e.from_status,
