@@ -275,14 +275,19 @@ async fn concurrent_edits_of_one_proposal_lose_no_update() {
         "publication_plan",
         "notes",
     ];
+    // Every writer reads the same version before any of them writes: exactly one first
+    // write can win, so the version check must turn the others away (without it, all eight
+    // would "succeed" on a stale version).
+    let all_have_read = std::sync::Arc::new(tokio::sync::Barrier::new(fields.len()));
     let mut tasks = Vec::new();
     for field in fields {
         let (base, token, path) = (app.address.clone(), user.token.clone(), path.clone());
+        let all_have_read = all_have_read.clone();
         tasks.push(actix_web::rt::spawn(async move {
             let client = reqwest::Client::new();
             let mut conflicts = 0;
             // Read, patch with If-Match, and on 412 read again: the optimistic-locking loop.
-            for _ in 0..50 {
+            for attempt in 0..50 {
                 let current = client
                     .get(format!("{base}{path}"))
                     .bearer_auth(&token)
@@ -290,6 +295,9 @@ async fn concurrent_edits_of_one_proposal_lose_no_update() {
                     .await
                     .unwrap();
                 let etag = current.headers()["etag"].to_str().unwrap().to_string();
+                if attempt == 0 {
+                    all_have_read.wait().await;
+                }
                 let response = client
                     .patch(format!("{base}{path}"))
                     .bearer_auth(&token)
@@ -319,7 +327,10 @@ async fn concurrent_edits_of_one_proposal_lose_no_update() {
             "{field} was lost"
         );
     }
-    let _ = conflicts;
+    assert!(
+        conflicts >= fields.len() - 1,
+        "all but one of the first writes were stale and must have been refused: {conflicts}"
+    );
 }
 
 /// PostgreSQL only: two `liaison serve` processes share one database.
