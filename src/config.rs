@@ -91,7 +91,8 @@ impl Default for Settings {
             worker_stall: Duration::from_secs(300),
             metrics_token: None,
             mail_per_address_per_hour: 5,
-            mail_per_client_per_hour: 30,
+            // Generous: behind a reverse proxy every client shares the proxy's address.
+            mail_per_client_per_hour: 200,
         }
     }
 }
