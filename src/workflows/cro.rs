@@ -14,8 +14,11 @@ use crate::domain::text::{OneLine, OrganisationName};
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::audit::{self, Entry};
-use crate::store::credentials::{self, ApiTokenRow};
-use crate::store::cro::{self as store, CroAssignmentRow, OrganizationRow, WebhookRow};
+use crate::store::credentials;
+use crate::store::cro as store;
+
+pub use crate::store::credentials::ApiTokenRow;
+pub use crate::store::cro::{CroAssignmentRow, OrganizationRow, WebhookRow};
 use crate::store::outbox::{self, NewMessage};
 use crate::store::users::{self, NewUser};
 use crate::workflows::proposals;

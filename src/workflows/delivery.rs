@@ -1,10 +1,52 @@
-//! The state of outbox delivery, for `/readyz` and `/metrics`.
+//! The state of outbox delivery, for `/readyz` and `/metrics`, and the admins' view of the
+//! outbox (list, counts, re-queue).
 
 use std::time::Duration;
 
+use crate::auth::Principal;
+use crate::auth::policy;
 use crate::db::{self, DbConnection};
-use crate::error::AppResult;
+use crate::error::{AppError, AppResult};
+use crate::store::audit::{self, Entry};
 use crate::store::outbox;
+
+pub use crate::store::outbox::OutboxRow;
+
+/// Messages by status, newest first, before the id `before` (admins).
+pub fn messages(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    status: Option<&str>,
+    before: Option<&str>,
+    limit: i64,
+) -> AppResult<Vec<OutboxRow>> {
+    policy::manage_users(principal).require()?;
+    Ok(outbox::list(conn, status, before, limit)?)
+}
+
+/// How many messages are in each status (admins).
+pub fn counts(conn: &mut DbConnection, principal: &Principal) -> AppResult<Vec<(String, i64)>> {
+    policy::manage_users(principal).require()?;
+    Ok(outbox::count_by_status(conn)?)
+}
+
+/// Re-queues a dead or failing message for an immediate attempt (admins), audited.
+pub fn requeue(conn: &mut DbConnection, principal: &Principal, id: &str) -> AppResult<OutboxRow> {
+    policy::manage_users(principal).require()?;
+    let before = outbox::find(conn, id)?;
+    if !outbox::requeue(conn, id)? {
+        return Err(AppError::Conflict(format!(
+            "a message in status '{}' cannot be re-queued",
+            before.status
+        )));
+    }
+    audit::append(
+        conn,
+        Entry::new(&principal.actor(), "outbox.requeue", "outbox", id)
+            .before(serde_json::json!({"status": before.status, "attempts": before.attempts})),
+    )?;
+    Ok(outbox::find(conn, id)?)
+}
 
 /// Outbox counts for the gauges in `/metrics`.
 #[derive(Debug, Default, PartialEq)]

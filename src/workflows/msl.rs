@@ -15,9 +15,9 @@ use crate::domain::visibility::sees_document;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::notify::{self, Email, Recipient};
 use crate::store::audit::{self, Entry};
-use crate::store::msl::{
-    self as store, AdviceRow, DocumentMeta, InteractionRow, NewAdvice, NewDocument,
-};
+use crate::store::msl::{self as store, NewAdvice, NewDocument};
+
+pub use crate::store::msl::{AdviceRow, DocumentMeta, InteractionRow};
 use crate::store::proposals::{self as proposal_store, ProposalRow};
 use crate::store::users;
 use crate::workflows::proposals::{self as proposals, Loaded};
@@ -53,6 +53,64 @@ impl Relation {
     pub fn in_conversation(&self) -> bool {
         self.is_owner || self.is_assigned_msl || self.is_admin
     }
+}
+
+/// The assigned MSLs of a proposal (id, name, email), for anyone who may see it.
+pub fn assigned_msls(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+) -> AppResult<Vec<(String, String, String)>> {
+    relation(conn, principal, proposal_id)?;
+    Ok(store::assigned_msls(conn, proposal_id)?)
+}
+
+/// What the proposal page shows of MSL support and documents, for one reader: the thread and
+/// the interaction log only to those in the conversation, MSL candidates only to admins, and
+/// the documents the reader may see with their uploaders' names.
+pub struct PageSupport {
+    pub relation: Relation,
+    pub assigned: Vec<(String, String, String)>,
+    pub msl_candidates: Vec<users::UserRow>,
+    pub thread: Vec<(AdviceRow, String)>,
+    pub interactions: Vec<(InteractionRow, String)>,
+    pub documents: Vec<(DocumentMeta, String)>,
+}
+
+pub fn page_support(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+) -> AppResult<PageSupport> {
+    let relation = relation(conn, principal, proposal_id)?;
+    let assigned = store::assigned_msls(conn, proposal_id)?;
+    let (mut msl_candidates, mut thread, mut interactions) = (Vec::new(), Vec::new(), Vec::new());
+    if relation.in_conversation() {
+        if relation.is_admin {
+            msl_candidates = users::active_with_role(conn, Role::Msl)?
+                .into_iter()
+                .filter(|u| !assigned.iter().any(|(id, _, _)| id == &u.id))
+                .collect();
+        }
+        thread = store::advice_thread(conn, proposal_id)?;
+        interactions = store::interactions_of(conn, proposal_id)?;
+    }
+    let reader = crate::workflows::access::audience(principal, &relation.loaded.row.owner_id);
+    let mut documents = Vec::new();
+    for d in store::documents_of(conn, proposal_id)? {
+        if sees_document(reader, &d.doc_type) {
+            let uploader = users::find(conn, &d.uploaded_by)?.display_name;
+            documents.push((d, uploader));
+        }
+    }
+    Ok(PageSupport {
+        relation,
+        assigned,
+        msl_candidates,
+        thread,
+        interactions,
+        documents,
+    })
 }
 
 pub fn relation(

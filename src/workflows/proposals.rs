@@ -21,6 +21,8 @@ use crate::store::proposals::{
 use crate::store::review as review_store;
 use crate::store::users;
 
+pub use crate::store::proposals::{ListFilter, ProposalListRow};
+
 /// A proposal as stored, with its content parsed.
 #[derive(Debug, Clone)]
 pub struct Loaded {
@@ -135,6 +137,20 @@ fn authorise(
     }
     decision.require()?;
     Ok(loaded)
+}
+
+/// The proposals `principal` may list, filtered (the list itself carries no content).
+pub fn list(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    filter: &ListFilter,
+) -> AppResult<Vec<ProposalListRow>> {
+    Ok(proposals::list(conn, &list_scope(principal), filter)?)
+}
+
+/// The display name of a proposal's owner.
+pub fn owner_name(conn: &mut DbConnection, loaded: &Loaded) -> AppResult<String> {
+    Ok(users::display_name(conn, &loaded.row.owner_id)?)
 }
 
 pub fn list_scope(principal: &Principal) -> ListScope {

@@ -20,9 +20,9 @@ use crate::error::{AppError, AppResult, FieldError};
 use crate::notify::{self, Email, Recipient};
 use crate::store::audit::{self, Entry};
 use crate::store::proposals as proposal_store;
-use crate::store::review::{
-    self as store, AssignmentRow, CommitteeRow, DecisionRow, Member, ReviewUpdate,
-};
+use crate::store::review::{self as store, DecisionRow, ReviewUpdate};
+
+pub use crate::store::review::{AssignmentRow, CommitteeRow, Member, ReviewerAssignment};
 use crate::store::users;
 use crate::workflows::proposals::{self as proposals, Loaded, TransitionExtras};
 
@@ -137,6 +137,117 @@ pub fn update_committee(
 }
 
 /// Committees are visible to admins and chairs.
+/// Every committee with its members (chairs and admins).
+pub fn committees(
+    conn: &mut DbConnection,
+    principal: &Principal,
+) -> AppResult<Vec<(CommitteeRow, Vec<Member>)>> {
+    require_committee_reader(principal)?;
+    store::list_committees(conn)?
+        .into_iter()
+        .map(|c| {
+            let members = store::members(conn, &c.id)?;
+            Ok((c, members))
+        })
+        .collect()
+}
+
+/// One committee with its members (chairs and admins).
+pub fn committee(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    id: &str,
+) -> AppResult<(CommitteeRow, Vec<Member>)> {
+    require_committee_reader(principal)?;
+    let committee = store::find_committee(conn, id)?;
+    let members = store::members(conn, id)?;
+    Ok((committee, members))
+}
+
+/// The caller's assignments in each proposal's current round, newest first (their dashboard).
+pub fn my_assignments(
+    conn: &mut DbConnection,
+    principal: &Principal,
+) -> AppResult<Vec<ReviewerAssignment>> {
+    Ok(store::assignments_of_reviewer(conn, &principal.user_id)?)
+}
+
+/// Whether the caller reviews the current round of `loaded`.
+pub fn is_reviewing(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    loaded: &Loaded,
+) -> AppResult<bool> {
+    Ok(store::assignment_of(conn, &loaded.row.id, loaded.row.round, &principal.user_id)?.is_some())
+}
+
+/// The name of the reviewer of an assignment the caller could make or see.
+pub fn reviewer_name(conn: &mut DbConnection, assignment: &AssignmentRow) -> AppResult<String> {
+    Ok(users::find(conn, &assignment.reviewer_id)?.display_name)
+}
+
+/// What an assigned reviewer works on: the proposal as it is now, and (once cleared of
+/// conflicts) the changes since the previous round.
+pub struct ReviewMaterial {
+    pub row: proposal_store::ProposalRow,
+    pub content: Option<crate::domain::proposal::ProposalContent>,
+    pub changes: Vec<crate::domain::proposal::FieldChange>,
+}
+
+pub fn review_material(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+) -> AppResult<ReviewMaterial> {
+    let coi = coi_view(conn, principal, proposal_id)?;
+    let row = proposal_store::find(conn, proposal_id)?;
+    if coi.coi_status != "none" {
+        return Ok(ReviewMaterial {
+            row,
+            content: None,
+            changes: Vec::new(),
+        });
+    }
+    let content: crate::domain::proposal::ProposalContent = serde_json::from_str(&row.content)?;
+    let rounds = proposal_store::rounds(conn, proposal_id)?;
+    let changes = match rounds.iter().find(|r| r.round == row.round - 1) {
+        Some(previous) => {
+            crate::domain::proposal::diff(&serde_json::from_str(&previous.content)?, &content)
+        }
+        None => Vec::new(),
+    };
+    Ok(ReviewMaterial {
+        row,
+        content: Some(content),
+        changes,
+    })
+}
+
+/// Committee members named by email (`members[i]` is the field of line `i`): their user ids
+/// with their roles, or every unknown address as a field error.
+pub fn members_by_email(
+    conn: &mut DbConnection,
+    lines: &[(String, String)],
+) -> AppResult<Vec<(String, String)>> {
+    let mut members = Vec::new();
+    let mut unknown = Vec::new();
+    for (i, (email, role)) in lines.iter().enumerate() {
+        match users::find_by_email(conn, email)? {
+            Some(user) => members.push((user.id, role.clone())),
+            None => unknown.push(FieldError::new(
+                format!("members[{i}]"),
+                "invalid_choice",
+                "no such user",
+            )),
+        }
+    }
+    if unknown.is_empty() {
+        Ok(members)
+    } else {
+        Err(AppError::Validation(unknown))
+    }
+}
+
 pub fn require_committee_reader(principal: &Principal) -> AppResult<()> {
     if matches!(principal.role, Role::Admin | Role::Chair) {
         Ok(())

@@ -19,10 +19,9 @@ use crate::domain::study::{
 use crate::error::{AppError, AppResult, FieldError};
 use crate::notify::{self, Email, Recipient};
 use crate::store::audit::{self, Entry};
-use crate::store::study::{
-    self as store, GatesRow, MilestoneRow, MilestoneUpdate, NewMilestone, PaymentRow,
-    PublicationRow,
-};
+use crate::store::study::{self as store, MilestoneUpdate, NewMilestone, PaymentRow};
+
+pub use crate::store::study::{EnrollmentRow, GatesRow, MilestoneRow, PublicationRow};
 use crate::store::{msl as msl_store, proposals as proposal_store, users};
 use crate::templates::translate;
 use crate::workflows::proposals::{self as proposals, Loaded};
@@ -356,6 +355,62 @@ pub fn update_milestone(
             .after(json!({"milestone_id": after.id, "due_on": after.due_on, "completed_on": after.completed_on, "note": after.note})),
     )?;
     Ok(after)
+}
+
+/// The activation gates of a study, for anyone who may see it.
+pub fn gates(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+) -> AppResult<Option<GatesRow>> {
+    load_study(conn, principal, proposal_id, false)?;
+    Ok(store::gates(conn, proposal_id)?)
+}
+
+/// The enrollment updates of a study and its planned sample size.
+pub fn enrollment(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+) -> AppResult<(Vec<EnrollmentRow>, Option<i64>)> {
+    let loaded = load_study(conn, principal, proposal_id, false)?;
+    Ok((
+        store::enrollment_of(conn, proposal_id)?,
+        loaded.content.planned_sample_size,
+    ))
+}
+
+/// The study records the proposal page shows; `loaded` was authorised by the page's load.
+pub struct StudyRecords {
+    pub gates: Option<GatesRow>,
+    pub milestones: Vec<MilestoneRow>,
+    pub enrollment: Vec<EnrollmentRow>,
+    pub publications: Vec<PublicationRow>,
+}
+
+pub fn records(conn: &mut DbConnection, loaded: &Loaded) -> AppResult<StudyRecords> {
+    let id = &loaded.row.id;
+    Ok(StudyRecords {
+        gates: store::gates(conn, id)?,
+        milestones: store::milestones_of(conn, id)?,
+        enrollment: store::enrollment_of(conn, id)?,
+        publications: store::publications_of(conn, id)?,
+    })
+}
+
+/// The current version of a milestone of this study (for a web form that completes it).
+pub fn milestone_version(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    proposal_id: &str,
+    milestone_id: &str,
+) -> AppResult<i64> {
+    load_study(conn, principal, proposal_id, false)?;
+    let milestone = store::find_milestone(conn, milestone_id)?;
+    if milestone.proposal_id != proposal_id {
+        return Err(AppError::NotFound);
+    }
+    Ok(milestone.version)
 }
 
 pub fn milestones(

@@ -16,6 +16,28 @@ use crate::store::credentials;
 use crate::store::users::{self, NewUser, UserRow};
 use crate::workflows::mail_limits::{self, MailLimits};
 
+pub use crate::store::users::UserRow as Account;
+
+/// Accounts in id order, after `after_id` (admins).
+pub fn list(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    after_id: Option<&str>,
+    role: Option<Role>,
+    limit: i64,
+) -> AppResult<Vec<UserRow>> {
+    policy::manage_users(principal).require()?;
+    Ok(users::list(conn, after_id, role, limit)?)
+}
+
+/// One account: admins read any, everyone reads their own; any other is hidden (404).
+pub fn find(conn: &mut DbConnection, principal: &Principal, id: &str) -> AppResult<UserRow> {
+    if principal.user_id != id && policy::manage_users(principal) != policy::Decision::Allow {
+        return Err(AppError::NotFound);
+    }
+    Ok(users::find(conn, id)?)
+}
+
 pub struct CreateUser<'a> {
     pub email: &'a str,
     pub display_name: &'a str,

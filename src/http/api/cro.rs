@@ -11,11 +11,10 @@ use crate::auth::Principal;
 use crate::db;
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
-use crate::store::credentials::ApiTokenRow;
-use crate::store::cro::{CroAssignmentRow, OrganizationRow, WebhookRow};
-use crate::store::outbox::OutboxRow;
 use crate::validation::{self, one_line};
 use crate::workflows::cro as workflow;
+use crate::workflows::cro::{ApiTokenRow, CroAssignmentRow, OrganizationRow, WebhookRow};
+use crate::workflows::delivery::OutboxRow;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OrganizationResponse {

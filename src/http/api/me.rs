@@ -7,7 +7,7 @@ use crate::db;
 use crate::error::AppResult;
 use crate::http::api::users::UserResponse;
 use crate::state::AppState;
-use crate::store::users;
+use crate::workflows::users;
 
 /// The caller's own account.
 #[utoipa::path(get, path = "/api/v1/me", tag = "accounts",
@@ -20,7 +20,7 @@ pub async fn get_me(
     principal: Principal,
 ) -> AppResult<web::Json<UserResponse>> {
     let user = db::run(&state.pool, move |conn| {
-        Ok(users::find(conn, &principal.user_id)?)
+        users::find(conn, &principal, &principal.user_id)
     })
     .await?;
     Ok(web::Json(UserResponse::from(&user)))

@@ -23,7 +23,7 @@ use crate::auth::Principal;
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
-use crate::store::idempotency;
+use crate::workflows::idempotency;
 
 pub const DEFAULT_PAGE: i64 = 50;
 pub const MAX_PAGE: i64 = 200;
@@ -193,13 +193,7 @@ where
     let user_id = principal.user_id.clone();
     let (k, u, f) = (key.clone(), user_id.clone(), fingerprint.clone());
     let outcome = db::run_tx(&state.pool, move |conn| {
-        if let Some(stored) = idempotency::find(conn, &u, &k)? {
-            return Ok(Err(stored));
-        }
-        let (value, location) = create(conn)?;
-        let body = serde_json::json!({"location": location, "body": value}).to_string();
-        idempotency::store(conn, &u, &k, &f, 201, &body)?;
-        Ok(Ok((value, location)))
+        idempotency::create_once(conn, &u, &k, &f, create)
     })
     .await;
     let stored = match outcome {
@@ -208,7 +202,7 @@ where
         // Another request with this key committed first: replay what it stored.
         Err(AppError::Conflict(_)) => {
             db::run(&state.pool, move |conn| {
-                idempotency::find(conn, &user_id, &key)?.ok_or(AppError::Conflict(
+                idempotency::stored(conn, &user_id, &key)?.ok_or(AppError::Conflict(
                     "a request with this Idempotency-Key is in progress".into(),
                 ))
             })

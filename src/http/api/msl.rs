@@ -13,9 +13,8 @@ use crate::auth::Principal;
 use crate::db;
 use crate::error::{AppError, AppResult, Problem};
 use crate::state::AppState;
-use crate::store::msl::{self as store, DocumentMeta};
 use crate::validation::{self, multiline, one_line};
-use crate::workflows::msl::{self as workflow, AdviceInput};
+use crate::workflows::msl::{self as workflow, AdviceInput, DocumentMeta};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MslRef {
@@ -33,8 +32,7 @@ pub async fn list_msls(
 ) -> AppResult<web::Json<Vec<MslRef>>> {
     let id = path.into_inner();
     let list = db::run(&state.pool, move |conn| {
-        workflow::relation(conn, &principal, &id)?;
-        Ok(store::assigned_msls(conn, &id)?
+        Ok(workflow::assigned_msls(conn, &principal, &id)?
             .into_iter()
             .map(|(id, display_name, _)| MslRef { id, display_name })
             .collect())

@@ -11,8 +11,7 @@ use crate::db;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{Page, decode_cursor, into_page, page_limit};
 use crate::state::AppState;
-use crate::store::audit::{self, Entry};
-use crate::store::outbox::{self, OutboxRow};
+use crate::workflows::delivery::{self, OutboxRow};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct OutboxMessage {
@@ -83,12 +82,13 @@ pub async fn list_outbox(
     let limit = page_limit(query.limit)?;
     let before = decode_cursor(query.cursor.as_deref())?;
     let rows = db::run(&state.pool, move |conn| {
-        Ok(outbox::list(
+        delivery::messages(
             conn,
+            &principal,
             query.status.as_deref(),
             before.as_deref(),
             limit + 1,
-        )?)
+        )
     })
     .await?;
     Ok(web::Json(into_page(
@@ -112,27 +112,9 @@ pub async fn requeue_message(
 ) -> AppResult<web::Json<OutboxMessage>> {
     policy::manage_users(&principal).require()?;
     let id = path.into_inner();
-    let row = db::run_tx(&state.pool, move |conn| requeue(conn, &principal, &id)).await?;
+    let row = db::run_tx(&state.pool, move |conn| {
+        delivery::requeue(conn, &principal, &id)
+    })
+    .await?;
     Ok(web::Json(OutboxMessage::from(row)))
-}
-
-/// Shared with the admin page.
-pub fn requeue(
-    conn: &mut db::DbConnection,
-    principal: &Principal,
-    id: &str,
-) -> AppResult<OutboxRow> {
-    let before = outbox::find(conn, id)?;
-    if !outbox::requeue(conn, id)? {
-        return Err(AppError::Conflict(format!(
-            "a message in status '{}' cannot be re-queued",
-            before.status
-        )));
-    }
-    audit::append(
-        conn,
-        Entry::new(&principal.actor(), "outbox.requeue", "outbox", id)
-            .before(serde_json::json!({"status": before.status, "attempts": before.attempts})),
-    )?;
-    Ok(outbox::find(conn, id)?)
 }

@@ -17,9 +17,8 @@ use crate::http::api::{
     optional_if_match, page_limit, parse_json, read_body,
 };
 use crate::state::AppState;
-use crate::store::proposals::{self, ListFilter, ProposalListRow};
-use crate::store::users;
 use crate::workflows::proposals::{self as workflow, Loaded};
+use crate::workflows::proposals::{ListFilter, ProposalListRow};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct PersonRef {
@@ -83,7 +82,7 @@ fn respond(
     principal: &Principal,
     loaded: Loaded,
 ) -> AppResult<ProposalResponse> {
-    let owner_name = users::display_name(conn, &loaded.row.owner_id)?;
+    let owner_name = workflow::owner_name(conn, &loaded)?;
     Ok(respond_named(principal, loaded, owner_name))
 }
 
@@ -170,9 +169,8 @@ pub async fn list_proposals(
         before_id: decode_cursor(query.cursor.as_deref())?,
         limit: limit + 1,
     };
-    let scope = workflow::list_scope(&principal);
     let rows = db::run(&state.pool, move |conn| {
-        Ok(proposals::list(conn, &scope, &filter)?)
+        workflow::list(conn, &principal, &filter)
     })
     .await?;
     Ok(web::Json(into_page(

@@ -8,15 +8,14 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 use crate::auth::Principal;
-use crate::db::{self, DbConnection};
+use crate::db;
 use crate::domain::review::{ConflictKind, Criterion, Outcome};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{etag, required_if_match};
 use crate::state::AppState;
-use crate::store::review as store;
 use crate::workflows::review::{
-    self as workflow, CoiView, CommitteeInput, DecisionInput, DecisionView, RankedProposal,
-    ReviewInput, ReviewView,
+    self as workflow, CoiView, CommitteeInput, CommitteeRow, DecisionInput, DecisionView, Member,
+    RankedProposal, ReviewInput, ReviewView,
 };
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
@@ -38,11 +37,8 @@ pub struct CommitteeResponse {
     pub rubric: Vec<Criterion>,
 }
 
-fn committee_response(
-    conn: &mut DbConnection,
-    committee: store::CommitteeRow,
-) -> AppResult<CommitteeResponse> {
-    let members = store::members(conn, &committee.id)?
+fn committee_response(committee: CommitteeRow, members: Vec<Member>) -> CommitteeResponse {
+    let members = members
         .into_iter()
         .map(|m| MemberRef {
             user_id: m.user_id,
@@ -50,14 +46,14 @@ fn committee_response(
             display_name: m.display_name,
         })
         .collect();
-    Ok(CommitteeResponse {
+    CommitteeResponse {
         rubric: workflow::rubric_of(&committee),
         id: committee.id,
         name: committee.name,
         quorum: committee.quorum,
         version: committee.version,
         members,
-    })
+    }
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -86,11 +82,11 @@ pub async fn list_committees(
     principal: Principal,
 ) -> AppResult<web::Json<Vec<CommitteeResponse>>> {
     workflow::require_committee_reader(&principal)?;
-    let list = db::run(&state.pool, |conn| {
-        store::list_committees(conn)?
+    let list = db::run(&state.pool, move |conn| {
+        Ok(workflow::committees(conn, &principal)?
             .into_iter()
-            .map(|c| committee_response(conn, c))
-            .collect::<AppResult<Vec<_>>>()
+            .map(|(c, members)| committee_response(c, members))
+            .collect::<Vec<_>>())
     })
     .await?;
     Ok(web::Json(list))
@@ -122,7 +118,8 @@ pub async fn create_committee(
                 members: &members,
             },
         )?;
-        committee_response(conn, committee)
+        let (committee, members) = workflow::committee(conn, &principal, &committee.id)?;
+        Ok(committee_response(committee, members))
     })
     .await?;
     Ok(HttpResponse::Created()
@@ -147,8 +144,8 @@ pub async fn get_committee(
     workflow::require_committee_reader(&principal)?;
     let id = path.into_inner();
     let response = db::run(&state.pool, move |conn| {
-        let committee = store::find_committee(conn, &id)?;
-        committee_response(conn, committee)
+        let (committee, members) = workflow::committee(conn, &principal, &id)?;
+        Ok(committee_response(committee, members))
     })
     .await?;
     Ok(HttpResponse::Ok()
@@ -174,13 +171,13 @@ pub async fn update_committee(
     let id = path.into_inner();
     let body = body.into_inner();
     let response = db::run_tx(&state.pool, move |conn| {
-        let current = store::find_committee(conn, &id)?;
+        let (current, current_members) = workflow::committee(conn, &principal, &id)?;
         let members: Vec<(String, String)> = match &body.members {
             Some(list) => list
                 .iter()
                 .map(|m| (m.user_id.clone(), m.role.clone()))
                 .collect(),
-            None => store::members(conn, &id)?
+            None => current_members
                 .into_iter()
                 .map(|m| (m.user_id, m.member_role))
                 .collect(),
@@ -196,7 +193,8 @@ pub async fn update_committee(
                 members: &members,
             },
         )?;
-        committee_response(conn, committee)
+        let (committee, members) = workflow::committee(conn, &principal, &committee.id)?;
+        Ok(committee_response(committee, members))
     })
     .await?;
     Ok(HttpResponse::Ok()
@@ -279,7 +277,7 @@ pub async fn assign_reviewer(
     let location = format!("/api/v1/proposals/{id}/reviewers");
     let response = db::run_tx(&state.pool, move |conn| {
         let assignment = workflow::assign_reviewer(conn, &principal, &id, &reviewer_id)?;
-        let name = crate::store::users::find(conn, &assignment.reviewer_id)?.display_name;
+        let name = workflow::reviewer_name(conn, &assignment)?;
         Ok(AssignmentResponse {
             assignment_id: assignment.id,
             reviewer_id: assignment.reviewer_id,

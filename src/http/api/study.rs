@@ -13,9 +13,9 @@ use crate::domain::study::days_overdue;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{etag, idempotent_create, optional_if_match, parse_json, read_body};
 use crate::state::AppState;
-use crate::store::study::{self as store, GatesRow, MilestoneRow, PublicationRow};
 use crate::workflows::study::{
-    self as workflow, GatesInput, MilestoneInput, PaymentView, PublicationInput,
+    self as workflow, GatesInput, GatesRow, MilestoneInput, MilestoneRow, PaymentView,
+    PublicationInput, PublicationRow,
 };
 
 #[derive(Debug, Serialize, Deserialize, ToSchema, Default)]
@@ -77,8 +77,7 @@ pub async fn get_gates(
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
     let gates = db::run(&state.pool, move |conn| {
-        workflow::milestones(conn, &principal, &id)?;
-        Ok(store::gates(conn, &id)?)
+        workflow::gates(conn, &principal, &id)
     })
     .await?;
     Ok(HttpResponse::Ok()
@@ -104,8 +103,7 @@ pub async fn put_gates(
     let expected = optional_if_match(&req)?;
     let gates = db::run_tx(&state.pool, move |conn| {
         // Authorise before the precondition: a 428 never reveals a hidden study.
-        workflow::milestones(conn, &principal, &id)?;
-        let current = gates_version(store::gates(conn, &id)?.as_ref());
+        let current = gates_version(workflow::gates(conn, &principal, &id)?.as_ref());
         if expected
             .ok_or(AppError::PreconditionRequired)?
             .expected(current)
@@ -335,15 +333,9 @@ pub async fn get_enrollment(
 ) -> AppResult<web::Json<EnrollmentResponse>> {
     let id = path.into_inner();
     let response = db::run(&state.pool, move |conn| {
-        let loaded = crate::workflows::proposals::load(
-            conn,
-            &principal,
-            &id,
-            crate::auth::policy::ProposalAction::View,
-        )?;
-        let rows = store::enrollment_of(conn, &id)?;
+        let (rows, planned_sample_size) = workflow::enrollment(conn, &principal, &id)?;
         let (enrolled, planned, percent) =
-            workflow::enrollment_progress(&rows, loaded.content.planned_sample_size);
+            workflow::enrollment_progress(&rows, planned_sample_size);
         Ok(EnrollmentResponse {
             planned,
             enrolled,

@@ -14,9 +14,8 @@ use crate::domain::{Lang, Role};
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{Page, decode_cursor, etag, into_page, page_limit, required_if_match};
 use crate::state::AppState;
-use crate::store::users::{self, UserRow};
 use crate::validation::{self, one_line};
-use crate::workflows::users::{self as user_workflows, CreateUser, UserChange};
+use crate::workflows::users::{self as user_workflows, Account as UserRow, CreateUser, UserChange};
 
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 pub struct UserResponse {
@@ -100,7 +99,7 @@ pub async fn list_users(
     let limit = page_limit(query.limit)?;
     let after = decode_cursor(query.cursor.as_deref())?;
     let rows = db::run(&state.pool, move |conn| {
-        Ok(users::list(conn, after.as_deref(), query.role, limit + 1)?)
+        user_workflows::list(conn, &principal, after.as_deref(), query.role, limit + 1)
     })
     .await?;
     Ok(web::Json(into_page(
@@ -168,10 +167,10 @@ pub async fn get_user(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
-    if principal.user_id != id && policy::manage_users(&principal) != policy::Decision::Allow {
-        return Err(AppError::NotFound);
-    }
-    let user = db::run(&state.pool, move |conn| Ok(users::find(conn, &id)?)).await?;
+    let user = db::run(&state.pool, move |conn| {
+        user_workflows::find(conn, &principal, &id)
+    })
+    .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(user_version(&user))))
         .json(UserResponse::from(&user)))
@@ -207,7 +206,7 @@ pub async fn update_user(
         ));
     }
     let user = db::run_tx(&state.pool, move |conn| {
-        let current = users::find(conn, &id)?;
+        let current = user_workflows::find(conn, &principal, &id)?;
         if user_version(&current) != expected.expected(user_version(&current)) {
             return Err(AppError::PreconditionFailed);
         }

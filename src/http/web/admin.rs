@@ -14,9 +14,9 @@ use crate::domain::{Lang, Role};
 use crate::error::{AppError, WebError};
 use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
-use crate::store::users;
 use crate::templates::translate;
 use crate::validation::{self, one_line};
+use crate::workflows::delivery;
 use crate::workflows::users::{self as workflow, CreateUser, UserChange};
 
 async fn render_users(
@@ -28,7 +28,11 @@ async fn render_users(
     errors: serde_json::Value,
     created: bool,
 ) -> Result<HttpResponse, WebError> {
-    let rows = db::run(&state.pool, |conn| Ok(users::list(conn, None, None, 500)?)).await?;
+    let p = principal.clone();
+    let rows = db::run(&state.pool, move |conn| {
+        workflow::list(conn, &p, None, None, 500)
+    })
+    .await?;
     let list: Vec<_> = rows
         .iter()
         .map(|u| {
@@ -215,10 +219,11 @@ pub async fn show_outbox(
         .filter(|s| crate::http::api::outbox::STATUSES.contains(&s.as_str()))
         .unwrap_or_else(|| "pending".into());
     let filter = status.clone();
+    let p = principal.clone();
     let (rows, counts) = db::run(&state.pool, move |conn| {
         Ok((
-            crate::store::outbox::list(conn, Some(&filter), None, 200)?,
-            crate::store::outbox::count_by_status(conn)?,
+            delivery::messages(conn, &p, Some(&filter), None, 200)?,
+            delivery::counts(conn, &p)?,
         ))
     })
     .await?;
@@ -261,7 +266,7 @@ pub async fn requeue_from_form(
     policy::manage_users(&principal).require()?;
     let id = path.into_inner();
     db::run_tx(&state.pool, move |conn| {
-        crate::http::api::outbox::requeue(conn, &principal, &id)
+        delivery::requeue(conn, &principal, &id)
     })
     .await?;
     Ok(redirect("/admin/outbox?status=pending"))

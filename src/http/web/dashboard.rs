@@ -10,8 +10,7 @@ use crate::domain::Role;
 use crate::error::WebError;
 use crate::http::web::render_page;
 use crate::state::AppState;
-use crate::store::proposals::{self, ListFilter};
-use crate::workflows::proposals::list_scope;
+use crate::workflows::proposals::{self, ListFilter};
 
 pub async fn show_dashboard(
     req: HttpRequest,
@@ -19,27 +18,24 @@ pub async fn show_dashboard(
     user: WebUser,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
-    let scope = list_scope(&principal);
     let p = principal.clone();
     let items = db::run(&state.pool, move |conn| {
         // Reviewers work from their assignments; everyone else from the proposals they see.
         if p.role == Role::Reviewer {
-            return Ok(
-                crate::store::review::assignments_of_reviewer(conn, &p.user_id)?
-                    .into_iter()
-                    .map(|(a, title, reference, status)| {
-                        json!({
-                            "id": a.proposal_id,
-                            "href": format!("/proposals/{}/review", a.proposal_id),
-                            "reference": reference,
-                            // Until no conflict is declared, only the title is shown (docs/PRODUCT.md#review).
-                            "title": title,
-                            "status": status,
-                            "updated_at": a.updated_at.format("%Y-%m-%d %H:%M").to_string(),
-                        })
+            return Ok(crate::workflows::review::my_assignments(conn, &p)?
+                .into_iter()
+                .map(|(a, title, reference, status)| {
+                    json!({
+                        "id": a.proposal_id,
+                        "href": format!("/proposals/{}/review", a.proposal_id),
+                        "reference": reference,
+                        // Until no conflict is declared, only the title is shown (docs/PRODUCT.md#review).
+                        "title": title,
+                        "status": status,
+                        "updated_at": a.updated_at.format("%Y-%m-%d %H:%M").to_string(),
                     })
-                    .collect::<Vec<_>>(),
-            );
+                })
+                .collect::<Vec<_>>());
         }
         let rows = if p.role == Role::Msl {
             crate::workflows::msl::visible_proposals(conn, &p)?
@@ -49,7 +45,7 @@ pub async fn show_dashboard(
         } else {
             proposals::list(
                 conn,
-                &scope,
+                &p,
                 &ListFilter {
                     limit: 200,
                     ..ListFilter::default()

@@ -11,13 +11,12 @@ use serde_json::{Value, json};
 use crate::auth::csrf::{self, CsrfForm};
 use crate::auth::{Principal, WebUser};
 use crate::db::{self, DbConnection};
+use crate::domain::Lang;
 use crate::domain::lifecycle::Status;
-use crate::domain::{Lang, Role};
 use crate::error::{AppError, AppResult, FieldError, WebError};
 use crate::http::api::msl::{file_response, read_upload};
 use crate::http::web::redirect;
 use crate::state::AppState;
-use crate::store::{msl as store, users};
 use crate::templates::translate;
 use crate::workflows::msl::{self as workflow, AdviceInput, CHANNELS, DOC_TYPES, SECTIONS};
 
@@ -28,20 +27,17 @@ pub fn sections(
     proposal_id: &str,
     max_upload: usize,
 ) -> AppResult<Value> {
-    let relation = workflow::relation(conn, principal, proposal_id)?;
+    let support = workflow::page_support(conn, principal, proposal_id)?;
+    let relation = &support.relation;
     let row = &relation.loaded.row;
-    let assigned = store::assigned_msls(conn, proposal_id)?;
+    let assigned = &support.assigned;
     let mut context = serde_json::Map::new();
     if relation.in_conversation() {
-        let candidates: Vec<Value> = if relation.is_admin {
-            users::active_with_role(conn, Role::Msl)?
-                .into_iter()
-                .filter(|u| !assigned.iter().any(|(id, _, _)| id == &u.id))
-                .map(|u| json!({"id": u.id, "name": u.display_name}))
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let candidates: Vec<Value> = support
+            .msl_candidates
+            .iter()
+            .map(|u| json!({"id": u.id, "name": u.display_name}))
+            .collect();
         context.insert(
             "msls".into(),
             json!({
@@ -52,8 +48,8 @@ pub fn sections(
                 "can_request_advice": relation.is_owner && row.status == Status::Draft.as_str() && row.advice_requested_at.is_none(),
             }),
         );
-        let thread = store::advice_thread(conn, proposal_id)?;
-        let message = |row: &store::AdviceRow, name: &str| {
+        let thread = &support.thread;
+        let message = |row: &workflow::AdviceRow, name: &str| {
             json!({
                 "id": row.id, "author_name": name, "author_role": row.author_role, "section": row.section,
                 "body": row.body, "created_at": row.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
@@ -77,7 +73,7 @@ pub fn sections(
             "advice".into(),
             json!({"thread": top, "can_post": relation.is_owner || relation.is_assigned_msl, "sections": SECTIONS}),
         );
-        let interactions = store::interactions_of(conn, proposal_id)?;
+        let interactions = &support.interactions;
         context.insert(
             "interactions".into(),
             json!({
@@ -89,10 +85,8 @@ pub fn sections(
             }),
         );
     }
-    let documents = store::documents_of(conn, proposal_id)?;
     let mut items = Vec::new();
-    for d in documents {
-        let uploader = users::find(conn, &d.uploaded_by)?.display_name;
+    for (d, uploader) in &support.documents {
         items.push(json!({
             "id": d.id, "doc_type": d.doc_type, "version": d.version, "file_name": d.file_name,
             "media_type": d.media_type, "size_bytes": d.size_bytes, "sha256": d.sha256,

@@ -329,26 +329,17 @@ pub async fn render_show(
     let (loaded, owner_name, events, decision, reviewing, sections) =
         db::run(&state.pool, move |conn| {
             let loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
-            let owner = crate::store::users::find(conn, &loaded.row.owner_id)?;
+            let owner_name = workflow::owner_name(conn, &loaded)?;
             let events = crate::workflows::timeline::events(conn, &p, &loaded)?;
             let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
                 Ok(decision) => decision,
                 Err(AppError::Forbidden(_)) => None,
                 Err(other) => return Err(other),
             };
-            let reviewing =
-                crate::store::review::assignment_of(conn, &id, loaded.row.round, &p.user_id)?
-                    .is_some();
+            let reviewing = crate::workflows::review::is_reviewing(conn, &p, &loaded)?;
             let mut sections = crate::http::web::msl::sections(conn, &p, &id, max_upload)?;
             sections["study"] = crate::http::web::study::section(conn, &p, &loaded)?;
-            Ok((
-                loaded,
-                owner.display_name,
-                events,
-                decision,
-                reviewing,
-                sections,
-            ))
+            Ok((loaded, owner_name, events, decision, reviewing, sections))
         })
         .await?;
     let committee_member = matches!(

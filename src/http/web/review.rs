@@ -13,12 +13,10 @@ use crate::auth::{Principal, WebUser};
 use crate::db;
 use crate::domain::Lang;
 use crate::domain::lifecycle::Status;
-use crate::domain::proposal::diff;
 use crate::domain::review::{ConflictKind, Criterion, Outcome};
 use crate::error::{AppError, FieldError, WebError};
 use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
-use crate::store::{proposals as proposal_store, review as review_store, users};
 use crate::templates::translate;
 use crate::workflows::review::{self as workflow, CommitteeInput, DecisionInput, ReviewInput};
 
@@ -65,7 +63,8 @@ async fn render_review_page(
     let lang = page_lang(req, Some(principal));
     let context = db::run(&state.pool, move |conn| {
         let coi = workflow::coi_view(conn, &p, &id)?;
-        let row = proposal_store::find(conn, &id)?;
+        let material = workflow::review_material(conn, &p, &id)?;
+        let row = &material.row;
         let mut context = json!({
             "proposal": {
                 "id": coi.proposal_id, "reference": coi.reference, "title": coi.title,
@@ -84,16 +83,11 @@ async fn render_review_page(
         });
         if coi.coi_status == "none" {
             let (review, rubric) = workflow::my_review(conn, &p, &id)?;
-            let content: crate::domain::proposal::ProposalContent = serde_json::from_str(&row.content)?;
-            let rounds = proposal_store::rounds(conn, &id)?;
-            let previous = rounds.iter().find(|r| r.round == row.round - 1);
-            let changes = match previous {
-                Some(prev) => diff(&serde_json::from_str(&prev.content)?, &content),
-                None => Vec::new(),
-            };
+            let content = material.content.clone().unwrap_or_default();
+            let changes = &material.changes;
             context["content"] = serde_json::to_value(&content)?;
             context["budget_total"] = json!(content.budget_total());
-            context["changes"] = serde_json::to_value(&changes)?;
+            context["changes"] = serde_json::to_value(changes)?;
             context["criteria"] = json!(criteria_context(&rubric, lang, &review.scores));
             context["review"] = json!({
                 "recommendation": review.recommendation.map(|o| o.as_str()),
@@ -287,7 +281,7 @@ async fn render_committee_page(
     let lang = page_lang(req, Some(principal));
     let mut context = db::run(&state.pool, move |conn| {
         let view = workflow::committee_view(conn, &p, &id)?;
-        let committees = review_store::list_committees(conn)?;
+        let committees = workflow::committees(conn, &p)?;
         let decision = workflow::decision_view(conn, &p, &id)?;
         let assigned: Vec<&str> = view.reviews.iter().map(|r| r.reviewer_id.as_str()).collect();
         let candidates: Vec<Value> = view
@@ -306,7 +300,7 @@ async fn render_committee_page(
                 "status": status.as_str(), "round": view.loaded.row.round,
             },
             "committee": view.committee.as_ref().map(|c| json!({"id": c.id, "name": c.name, "quorum": c.quorum})),
-            "committees": committees.iter().map(|c| json!({"id": c.id, "name": c.name})).collect::<Vec<_>>(),
+            "committees": committees.iter().map(|(c, _)| json!({"id": c.id, "name": c.name})).collect::<Vec<_>>(),
             "criteria": criteria_context(&view.rubric, lang, &BTreeMap::new()),
             "reviewers": view.reviews.iter().map(|r| json!({
                 "assignment_id": r.assignment_id, "name": r.reviewer_name, "coi_status": r.coi_status,
@@ -487,11 +481,11 @@ async fn render_committees(
     created: bool,
 ) -> Result<HttpResponse, WebError> {
     let lang = page_lang(req, Some(principal));
+    let p = principal.clone();
     let committees = db::run(&state.pool, move |conn| {
-        review_store::list_committees(conn)?
+        workflow::committees(conn, &p)?
             .into_iter()
-            .map(|c| {
-                let members = review_store::members(conn, &c.id)?;
+            .map(|(c, members)| {
                 Ok(json!({
                     "id": c.id, "name": c.name, "quorum": c.quorum,
                     "members": members.iter().map(|m| json!({"name": m.display_name, "email": m.email, "role": m.member_role})).collect::<Vec<_>>(),
@@ -591,21 +585,7 @@ pub async fn create_committee_from_form(
     let p = principal.clone();
     let name = data.name.clone();
     let result = db::run_tx(&state.pool, move |conn| {
-        let mut members = Vec::new();
-        let mut unknown = Vec::new();
-        for (i, (email, role)) in lines.iter().enumerate() {
-            match users::find_by_email(conn, email)? {
-                Some(user) => members.push((user.id, role.clone())),
-                None => unknown.push(FieldError::new(
-                    format!("members[{i}]"),
-                    "invalid_choice",
-                    "no such user",
-                )),
-            }
-        }
-        if !unknown.is_empty() {
-            return Err(AppError::Validation(unknown));
-        }
+        let members = workflow::members_by_email(conn, &lines)?;
         workflow::create_committee(
             conn,
             &p,

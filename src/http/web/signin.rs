@@ -13,15 +13,12 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::{SESSION_COOKIE, password};
 use crate::db;
 use crate::domain::Lang;
-use crate::domain::proposal::looks_like_email;
 use crate::error::{AppError, WebError};
 use crate::http::web::{LANG_COOKIE, page_lang, redirect, render_page, safe_next};
 use crate::state::AppState;
-use crate::store::audit::{self, Actor, Entry};
-use crate::store::credentials;
-use crate::store::users::{self, UserRow};
 use crate::templates::translate;
 use crate::validation::{self, one_line};
+use crate::workflows::sessions;
 use crate::workflows::users::MailRequest;
 
 #[derive(Debug, Deserialize)]
@@ -56,27 +53,6 @@ fn session_cookie(state: &AppState, value: String) -> Cookie<'static> {
         .finish()
 }
 
-/// Opens a session for `user` in the same transaction as its audit record.
-fn open_session(
-    conn: &mut db::DbConnection,
-    state: &AppState,
-    user: &UserRow,
-    method: &str,
-) -> Result<String, AppError> {
-    let plain = credentials::create_session(conn, &state.key, &user.id)?;
-    audit::append(
-        conn,
-        Entry::new(
-            &Actor::user(&user.id, &user.role),
-            "user.signin",
-            "user",
-            &user.id,
-        )
-        .after(json!({ "method": method })),
-    )?;
-    Ok(plain)
-}
-
 #[derive(Debug, Deserialize)]
 pub struct PasswordForm {
     pub email: String,
@@ -91,7 +67,7 @@ pub async fn signin_with_password(
 ) -> Result<HttpResponse, WebError> {
     let form = form.data;
     let lang = page_lang(&req, None);
-    let email = users::normalize_email(&form.email);
+    let email = sessions::normalize_email(&form.email);
     let client = client_address(&req);
     let keys = [format!("email:{email}"), format!("ip:{client}")];
     let now = Instant::now();
@@ -123,16 +99,10 @@ pub async fn signin_with_password(
     }
     let pool = state.pool.clone();
     let lookup_email = email.clone();
-    // Text that is no address (a NUL byte, say) matches nobody and is never sent to the
-    // database, which might refuse it.
-    let user = if looks_like_email(&lookup_email) {
-        db::run(&pool, move |conn| {
-            Ok(users::find_by_email(conn, &lookup_email)?)
-        })
-        .await?
-    } else {
-        None
-    };
+    let user = db::run(&pool, move |conn| {
+        sessions::account_for_sign_in(conn, &lookup_email)
+    })
+    .await?;
     let candidate = user.filter(|u| u.active);
     let supplied = form.password.clone();
     let hash = candidate.as_ref().and_then(|u| u.password_hash.clone());
@@ -155,7 +125,7 @@ pub async fn signin_with_password(
     state.signin_limiter.reset(&keys[0]);
     let st = state.clone();
     let plain = db::run_tx(&state.pool, move |conn| {
-        open_session(conn, &st, &user, "password")
+        sessions::open(conn, &st.key, &user, "password")
     })
     .await?;
     let mut response = redirect(&safe_next(form.next.as_deref()));
@@ -200,11 +170,7 @@ pub async fn redeem_link(
     let token = form.data.token;
     let st = state.clone();
     let plain = db::run_tx(&state.pool, move |conn| {
-        let Some(user) = credentials::redeem_login_link(conn, &st.key, &token)? else {
-            return Ok(None);
-        };
-        users::mark_email_verified(conn, &user.id)?;
-        open_session(conn, &st, &user, "link").map(Some)
+        sessions::redeem_link(conn, &st.key, &token)
     })
     .await?;
     let Some(plain) = plain else {
@@ -237,22 +203,7 @@ pub async fn signout(
         let key = state.key.clone();
         let plain = cookie.value().to_string();
         // Ending the session and its audit record go in one transaction.
-        db::run_tx(&state.pool, move |conn| {
-            if let Some(user_id) = credentials::end_session(conn, &key, &plain)? {
-                let user = users::find(conn, &user_id)?;
-                audit::append(
-                    conn,
-                    Entry::new(
-                        &Actor::user(&user.id, &user.role),
-                        "user.signout",
-                        "user",
-                        &user.id,
-                    ),
-                )?;
-            }
-            Ok(())
-        })
-        .await?;
+        db::run_tx(&state.pool, move |conn| sessions::end(conn, &key, &plain)).await?;
     }
     let mut response = redirect("/signin");
     let mut removal = Cookie::build(SESSION_COOKIE, "").path("/").finish();

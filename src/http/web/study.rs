@@ -20,7 +20,6 @@ use crate::domain::study::{
 use crate::error::{AppError, AppResult, WebError};
 use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
-use crate::store::study as store;
 use crate::templates::translate;
 use crate::workflows::proposals::Loaded;
 use crate::workflows::study::{self as workflow, GatesInput, MilestoneInput, PublicationInput};
@@ -45,13 +44,15 @@ pub fn section(
         loaded.status,
         Status::Approved | Status::Active | Status::Completed
     );
-    let gates = store::gates(conn, id)?;
+    let workflow::StudyRecords {
+        gates,
+        milestones,
+        enrollment,
+        publications,
+    } = workflow::records(conn, loaded)?;
     let missing = workflow::missing_gates(gates.as_ref());
-    let milestones = store::milestones_of(conn, id)?;
-    let enrollment = store::enrollment_of(conn, id)?;
     let (enrolled, planned, percent) =
         workflow::enrollment_progress(&enrollment, loaded.content.planned_sample_size);
-    let publications = store::publications_of(conn, id)?;
     let payments = if is_admin {
         Some(workflow::payment_views(conn, id)?)
     } else {
@@ -257,13 +258,13 @@ pub async fn complete_milestone(
                     "is required",
                 ));
             };
-            let current = store::find_milestone(conn, &milestone_id)?;
+            let version = workflow::milestone_version(conn, p, id, &milestone_id)?;
             workflow::update_milestone(
                 conn,
                 p,
                 id,
                 &milestone_id,
-                current.version,
+                version,
                 workflow::MilestoneChange {
                     completed_on: Some(Some(done)),
                     ..Default::default()
