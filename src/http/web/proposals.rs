@@ -239,7 +239,7 @@ async fn submit_or_show_errors(
     let id = current.row.id.clone();
     let version = current.row.version;
     let outcome = db::run_tx(&state.pool, move |conn| {
-        workflow::transition(conn, &p, &id, Action::Submit, None, Some(version))
+        crate::workflows::lifecycle::transition(conn, &p, &id, Action::Submit, None, Some(version))
     })
     .await;
     match outcome {
@@ -443,7 +443,7 @@ pub async fn transition_from_form(
         .await?;
         return submit_or_show_errors(&req, &state, &principal, loaded).await;
     }
-    if workflow::is_decision(action) {
+    if crate::workflows::lifecycle::is_decision(action) {
         return Ok(redirect(&format!("/proposals/{id}/committee")));
     }
     let reason = form.data.reason.clone();
@@ -451,12 +451,12 @@ pub async fn transition_from_form(
     let p = principal.clone();
     let pid = id.clone();
     db::run_tx(&state.pool, move |conn| {
-        workflow::transition_with(
+        crate::workflows::lifecycle::transition_with(
             conn,
             &p,
             &pid,
             action,
-            &workflow::TransitionExtras {
+            &crate::workflows::lifecycle::TransitionExtras {
                 reason: reason.as_deref(),
                 committee_id: committee_id.as_deref(),
                 quorum_override_reason: None,
