@@ -145,7 +145,7 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
         "/lang" => { POST: web::signin::switch_language },
         "/proposals/new" => { GET: web::proposals::show_new_form },
         "/proposals" => { POST: web::proposals::create_from_form },
-        "/proposals/{id}" => { GET: web::proposals::show_proposal },
+        "/proposals/{id}" => { GET: web::proposal_page::show_proposal },
         "/proposals/{id}/edit" => {
             GET: web::proposals::show_edit_form,
             POST: web::proposals::update_from_form,
