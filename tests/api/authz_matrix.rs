@@ -377,7 +377,7 @@ fn rows() -> Vec<Row> {
             expect: [401, 201, 404, 404, 404, 404, 404, 403, 404],
         },
         Row { method: "POST", path: "/proposals/{id}/advice", body: Form(|_| form(&[("body", "質問です")])), expect: [303, 303, 404, 404, 404, 404, 404, 403, 404] },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/interactions", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/interactions", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/interactions",
             body: Json(|_| json!({"occurred_on": "2026-11-01", "channel": "call", "summary": "x"})),

@@ -15,6 +15,7 @@ mod cro;
 mod database;
 mod errors;
 mod health;
+mod leak_crawler;
 mod msl;
 mod notifications;
 mod openapi;
