@@ -35,7 +35,7 @@ const NOT_PROPOSAL_DATA: &[(&str, &str)] = &[
 
 /// How a principal stands to the crawled proposal.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Relation {
+pub(crate) enum Relation {
     Admin,
     Owner,
     AssignedMsl,
@@ -62,13 +62,13 @@ impl Relation {
     }
 }
 
-struct Principal {
-    name: &'static str,
-    relation: Relation,
+pub(crate) struct Principal {
+    pub(crate) name: &'static str,
+    pub(crate) relation: Relation,
     /// Bearer token (a user's or an organisation key).
-    token: String,
+    pub(crate) token: String,
     /// The user a web session is opened for (none for organisation keys: they have no pages).
-    web_user: Option<String>,
+    pub(crate) web_user: Option<String>,
     /// Address emails reach this principal at.
     email: Option<String>,
     /// Markers that are the principal's own identity (their name, address and id).
@@ -128,11 +128,11 @@ async fn call(app: &TestApp, method: &str, token: &str, path: &str, body: Value)
     ok(request.json(&body).send().await.unwrap()).await
 }
 
-struct Scenario {
-    principals: Vec<Principal>,
+pub(crate) struct Scenario {
+    pub(crate) principals: Vec<Principal>,
     markers: Vec<Marker>,
-    proposal_id: String,
-    documents: Vec<String>,
+    pub(crate) proposal_id: String,
+    pub(crate) documents: Vec<String>,
     committee_id: String,
     org_a: String,
     hook_a: String,
@@ -177,7 +177,7 @@ async fn organisation(app: &TestApp, admin: &TestUser, name: &str) -> (String, S
     )
 }
 
-async fn scenario(app: &TestApp) -> Scenario {
+pub(crate) async fn scenario(app: &TestApp) -> Scenario {
     let admin = user(app, "lkadmin@example.jp", Role::Admin);
     let owner = user(app, "lkowner@example.jp", Role::Investigator);
     let other_investigator = user(app, "lkotherpi@example.jp", Role::Investigator);
@@ -189,8 +189,8 @@ async fn scenario(app: &TestApp) -> Scenario {
     let uncleared = user(app, "lkrevfour@example.jp", Role::Reviewer);
     let other_reviewer = user(app, "lkrevother@example.jp", Role::Reviewer);
     let chair = user(app, "lkchair@example.jp", Role::Chair);
-    let (org_a, key_a, hook_a) = organisation(app, &admin, "治験支援A").await;
-    let (_org_b, key_b, hook_b) = organisation(app, &admin, "治験支援B").await;
+    let (org_a, key_a, hook_a) = organisation(app, &admin, "LKCROORGA").await;
+    let (org_b, key_b, hook_b) = organisation(app, &admin, "LKCROORGB").await;
 
     let mut content = complete_proposal();
     content["title"] = json!("LKTITLE 腎保護効果の検討");
@@ -405,6 +405,8 @@ async fn scenario(app: &TestApp) -> Scenario {
         marker("LKTOINVESTIGATOR2", FieldGroup::CommentsToInvestigator),
         marker("LKOVERRIDE", FieldGroup::DecisionInternals),
         marker("LKRATIONALE", FieldGroup::DecisionOutcome),
+        marker("LKCROORGA", FieldGroup::CroAssignment),
+        marker(org_a.clone(), FieldGroup::CroAssignment),
     ];
     markers.extend(amount_markers(7_310_001, FieldGroup::Budget));
     markers.extend(amount_markers(7_310_002, FieldGroup::Budget));
@@ -427,13 +429,13 @@ async fn scenario(app: &TestApp) -> Scenario {
             u.id.clone(),
         ],
     };
-    let key = |name: &'static str, relation: Relation, token: &str| Principal {
+    let key = |name: &'static str, relation: Relation, token: &str, org: &str| Principal {
         name,
         relation,
         token: token.to_string(),
         web_user: None,
         email: None,
-        own: Vec::new(),
+        own: vec![org.to_string()],
     };
     let principals = vec![
         person("admin", Relation::Admin, &admin),
@@ -454,8 +456,8 @@ async fn scenario(app: &TestApp) -> Scenario {
         ),
         person("other reviewer", Relation::Unrelated, &other_reviewer),
         person("chair", Relation::Chair, &chair),
-        key("assigned CRO", Relation::AssignedCro, &key_a),
-        key("other CRO", Relation::Unrelated, &key_b),
+        key("assigned CRO", Relation::AssignedCro, &key_a, &org_a),
+        key("other CRO", Relation::Unrelated, &key_b, &org_b),
     ];
     Scenario {
         principals,
@@ -488,7 +490,7 @@ fn allowed(principal: &Principal, marker: &Marker) -> bool {
 }
 
 /// A web session for `user_id`.
-async fn browser(app: &TestApp, user_id: &str) -> reqwest::Client {
+pub(crate) async fn browser(app: &TestApp, user_id: &str) -> reqwest::Client {
     let jar = std::sync::Arc::new(reqwest::cookie::Jar::default());
     let mut conn = app.conn();
     let key = liaison::startup::secret_key(&mut conn, &app.settings).unwrap();

@@ -23,6 +23,7 @@ mod properties;
 mod proposals_api;
 mod proposals_web;
 mod redirects;
+mod relationship_matrix;
 mod reliability;
 mod reports;
 mod review;
