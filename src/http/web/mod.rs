@@ -9,6 +9,7 @@ pub mod insights;
 pub mod msl;
 pub mod programme;
 pub mod proposal_form;
+pub mod proposal_page;
 pub mod proposals;
 pub mod review;
 pub mod signin;
@@ -26,6 +27,10 @@ use crate::state::AppState;
 use crate::templates;
 
 pub const LANG_COOKIE: &str = "liaison_lang";
+
+/// Accepts any fields; the handlers read `CsrfForm::pairs`.
+#[derive(Debug, serde::Deserialize)]
+pub struct AnyForm {}
 
 /// The page language: the visible switch (cookie) first, then the user's preference, then
 /// the browser's `Accept-Language`, then Japanese.
