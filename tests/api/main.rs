@@ -17,6 +17,7 @@ mod database;
 mod errors;
 mod health;
 mod insights;
+mod insights_web;
 mod msl;
 mod notifications;
 mod openapi;
