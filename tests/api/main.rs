@@ -21,6 +21,7 @@ mod insights_web;
 mod msl;
 mod notifications;
 mod openapi;
+mod programme;
 mod properties;
 mod proposals_api;
 mod proposals_web;
