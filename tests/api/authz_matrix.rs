@@ -535,6 +535,10 @@ fn rows() -> Vec<Row> {
             body: Form(|_| form(&[("therapeutic_area", "糖尿病"), ("question_ja", "問い"), ("question_en", "Question"), ("active_from", "2026-01-01")])),
             expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
         },
+        Row {
+            method: "POST", path: "/admin/restricted-phrases", body: Form(|_| form(&[("phrase", &format!("制限語W{}", unique())), ("kind", "other")])),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
+        },
     ]
 }
 

@@ -180,3 +180,40 @@ async fn an_msl_records_from_an_interaction_justifies_a_match_and_an_admin_ackno
         }
     }
 }
+
+#[actix_web::test]
+async fn an_admin_adds_a_restricted_phrase_on_the_priorities_page_and_msls_see_the_list() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let msl = app.user("msl@example.jp", Role::Msl, Lang::Ja);
+    let browser = app.signed_in_browser(&admin).await;
+    let csrf = csrf_from(&browser, &app.url("/admin/listening-priorities")).await;
+    let add = |browser: &reqwest::Client, csrf: &str| {
+        browser
+            .post(app.url("/admin/restricted-phrases"))
+            .form(&[
+                ("csrf_token", csrf),
+                ("phrase", "独占販売"),
+                ("kind", "sales"),
+            ])
+            .send()
+    };
+    assert_eq!(add(&browser, &csrf).await.unwrap().status(), 303);
+    let again = add(&browser, &csrf).await.unwrap();
+    assert_eq!(again.status(), 409);
+    assert!(again.text().await.unwrap().contains("id=\"phrase-error\""));
+    let msl_browser = app.signed_in_browser(&msl).await;
+    let (status, listed) = page(&msl_browser, &app, "/admin/listening-priorities").await;
+    assert_eq!(status, 200);
+    assert!(listed.contains("<strong>独占販売</strong>"));
+    assert!(
+        listed.contains("<strong>処方増</strong>"),
+        "the defaults are listed"
+    );
+    assert!(
+        !listed.contains("action=\"/admin/restricted-phrases\""),
+        "no form for MSLs"
+    );
+    let msl_csrf = csrf_from(&msl_browser, &app.url("/admin/listening-priorities")).await;
+    assert_eq!(add(&msl_browser, &msl_csrf).await.unwrap().status(), 403);
+}

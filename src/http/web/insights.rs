@@ -450,9 +450,13 @@ async fn render_priorities(
     form: Value,
     errors: BTreeMap<String, Vec<String>>,
 ) -> Result<HttpResponse, WebError> {
+    let lang = page_lang(req, Some(principal));
     let p = principal.clone();
-    let rows = db::run(&state.pool, move |conn| {
-        workflow::listening_priorities(conn, &p)
+    let (rows, phrases) = db::run(&state.pool, move |conn| {
+        Ok((
+            workflow::listening_priorities(conn, &p)?,
+            workflow::restricted_phrases(conn, &p)?,
+        ))
     })
     .await?;
     render_page(
@@ -466,6 +470,14 @@ async fn render_priorities(
                 "id": r.id, "therapeutic_area": r.therapeutic_area, "product": r.product,
                 "question_ja": r.question_ja, "question_en": r.question_en,
                 "active_from": r.active_from.to_string(), "active_to": r.active_to.map(|d| d.to_string()),
+            })).collect::<Vec<_>>(),
+            "phrases": phrases.iter().map(|p| json!({
+                "phrase": p.phrase,
+                "kind": translate(lang, &format!("insight.match.{}", p.kind.as_str())),
+            })).collect::<Vec<_>>(),
+            "kinds": crate::domain::insights_compliance::RestrictedKind::ALL.iter().map(|k| json!({
+                "value": k.as_str(),
+                "label": translate(lang, &format!("insight.match.{}", k.as_str())),
             })).collect::<Vec<_>>(),
             "form": form,
             "errors": errors,
@@ -557,6 +569,61 @@ pub async fn create_priority(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 values,
                 localise(&errors, lang),
+            )
+            .await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PhraseForm {
+    #[serde(default)]
+    pub phrase: String,
+    #[serde(default)]
+    pub kind: String,
+}
+
+/// Adds a restricted phrase (admins); the defaults stay.
+pub async fn add_restricted_phrase(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    form: CsrfForm<PhraseForm>,
+) -> Result<HttpResponse, WebError> {
+    let principal = user.0;
+    let lang = page_lang(&req, Some(&principal));
+    let PhraseForm { phrase, kind } = form.data;
+    let (p, entered) = (principal.clone(), json!({"phrase": phrase, "kind": kind}));
+    let result = db::run_tx(&state.pool, move |conn| {
+        workflow::add_restricted_phrase(conn, &p, &phrase, &kind)
+    })
+    .await;
+    match result {
+        Ok(()) => Ok(redirect("/admin/listening-priorities#phrases-heading")),
+        Err(AppError::Validation(errors)) => {
+            render_priorities(
+                &req,
+                &state,
+                &principal,
+                StatusCode::UNPROCESSABLE_ENTITY,
+                entered,
+                localise(&errors, lang),
+            )
+            .await
+        }
+        Err(AppError::Conflict(_)) => {
+            let errors = localise(
+                &[FieldError::new("phrase", "duplicate", "already restricted")],
+                lang,
+            );
+            render_priorities(
+                &req,
+                &state,
+                &principal,
+                StatusCode::CONFLICT,
+                entered,
+                errors,
             )
             .await
         }
