@@ -219,6 +219,7 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
             GET: web::insights::show_priorities,
             POST: web::insights::create_priority,
         },
+        "/admin/listening-priorities/{id}" => { POST: web::insights::update_priority },
         "/admin/restricted-phrases" => { POST: web::insights::add_restricted_phrase },
         "/admin/outbox/{id}/requeue" => { POST: web::admin::requeue_from_form },
     );

@@ -536,6 +536,11 @@ fn rows() -> Vec<Row> {
             expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
         },
         Row {
+            method: "POST", path: "/admin/listening-priorities/{id}",
+            body: Form(|_| form(&[("therapeutic_area", "糖尿病"), ("question_ja", "問い"), ("question_en", "Question"), ("active_from", "2026-01-01")])),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
+        },
+        Row {
             method: "POST", path: "/admin/restricted-phrases", body: Form(|_| form(&[("phrase", &format!("制限語W{}", unique())), ("kind", "other")])),
             expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
         },
@@ -809,7 +814,9 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
         let id = if row.path.starts_with("/api/v1/insights/") || row.path.starts_with("/insights/")
         {
             &fx.insight_id
-        } else if row.path.starts_with("/api/v1/listening-priorities/") {
+        } else if row.path.starts_with("/api/v1/listening-priorities/")
+            || row.path.starts_with("/admin/listening-priorities/")
+        {
             &fx.priority_id
         } else if row.path.contains("/users/") {
             &fx.msl_id

@@ -217,3 +217,67 @@ async fn an_admin_adds_a_restricted_phrase_on_the_priorities_page_and_msls_see_t
     let msl_csrf = csrf_from(&msl_browser, &app.url("/admin/listening-priorities")).await;
     assert_eq!(add(&msl_browser, &msl_csrf).await.unwrap().status(), 403);
 }
+
+#[actix_web::test]
+async fn an_admin_adds_and_edits_a_listening_priority_on_the_web() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let browser = app.signed_in_browser(&admin).await;
+    let csrf = csrf_from(&browser, &app.url("/admin/listening-priorities")).await;
+    let mut fields = vec![
+        ("csrf_token", csrf.as_str()),
+        ("therapeutic_area", "糖尿病"),
+        ("product", "LIA-101"),
+        ("question_ja", "腎機能低下例での使用実態は？"),
+        ("question_en", "Use in renal impairment?"),
+        ("active_from", "2026-04-01"),
+        ("active_to", "2026-03-01"),
+    ];
+    // An end before the start is shown next to the field, the values kept.
+    let refused = browser
+        .post(app.url("/admin/listening-priorities"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), 422);
+    let refused = refused.text().await.unwrap();
+    assert!(refused.contains("id=\"active_to-error\""));
+    assert!(refused.contains("value=\"腎機能低下例での使用実態は？\""));
+    fields[6] = ("active_to", "");
+    let created = browser
+        .post(app.url("/admin/listening-priorities"))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 303);
+    let id = json(app.get(&admin.token, "/api/v1/listening-priorities").await).await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let (_, editing) = page(
+        &browser,
+        &app,
+        &format!("/admin/listening-priorities?edit={id}"),
+    )
+    .await;
+    assert!(editing.contains(&format!("action=\"/admin/listening-priorities/{id}\"")));
+    assert!(editing.contains("value=\"2026-04-01\""));
+    fields[3] = ("question_ja", "腎機能低下例で用量はどう調整されているか？");
+    fields[6] = ("active_to", "2027-03-31");
+    let updated = browser
+        .post(app.url(&format!("/admin/listening-priorities/{id}")))
+        .form(&fields)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(updated.status(), 303);
+    let listed = json(app.get(&admin.token, "/api/v1/listening-priorities").await).await;
+    assert_eq!(listed.as_array().unwrap().len(), 1);
+    assert_eq!(
+        listed[0]["question_ja"],
+        "腎機能低下例で用量はどう調整されているか？"
+    );
+    assert_eq!(listed[0]["active_to"], "2027-03-31");
+}

@@ -486,19 +486,44 @@ async fn render_priorities(
     )
 }
 
+#[derive(Debug, Deserialize)]
+pub struct PrioritiesQuery {
+    /// A priority to edit (admins): the form is filled with it.
+    pub edit: Option<String>,
+}
+
 pub async fn show_priorities(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: WebUser,
+    query: web::Query<PrioritiesQuery>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     workflow::require_reader(&principal)?;
+    let mut form = json!({});
+    if let Some(id) = query.into_inner().edit {
+        let p = principal.clone();
+        let rows = db::run(&state.pool, move |conn| {
+            workflow::listening_priorities(conn, &p)
+        })
+        .await?;
+        let row = rows
+            .into_iter()
+            .find(|r| r.id == id)
+            .ok_or(AppError::NotFound)?;
+        form = json!({
+            "id": row.id, "therapeutic_area": row.therapeutic_area, "product": row.product,
+            "question_ja": row.question_ja, "question_en": row.question_en,
+            "active_from": row.active_from.to_string(),
+            "active_to": row.active_to.map(|d| d.to_string()).unwrap_or_default(),
+        });
+    }
     render_priorities(
         &req,
         &state,
         &principal,
         StatusCode::OK,
-        json!({}),
+        form,
         BTreeMap::new(),
     )
     .await
@@ -526,9 +551,29 @@ pub async fn create_priority(
     user: WebUser,
     form: CsrfForm<PriorityForm>,
 ) -> Result<HttpResponse, WebError> {
+    save_priority(req, state, user, form.data, None).await
+}
+
+pub async fn update_priority(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    path: web::Path<String>,
+    form: CsrfForm<PriorityForm>,
+) -> Result<HttpResponse, WebError> {
+    save_priority(req, state, user, form.data, Some(path.into_inner())).await
+}
+
+/// Creates a priority, or replaces the one with `id`; errors re-render the form.
+async fn save_priority(
+    req: HttpRequest,
+    state: web::Data<AppState>,
+    user: WebUser,
+    f: PriorityForm,
+    id: Option<String>,
+) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     let lang = page_lang(&req, Some(&principal));
-    let f = form.data;
     let date = |s: &str| NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d").ok();
     let mut date_errors = Vec::new();
     if !f.active_to.trim().is_empty() && date(&f.active_to).is_none() {
@@ -536,23 +581,23 @@ pub async fn create_priority(
     }
     let p = principal.clone();
     let values = json!({
-        "therapeutic_area": f.therapeutic_area, "product": f.product, "question_ja": f.question_ja,
+        "id": id, "therapeutic_area": f.therapeutic_area, "product": f.product, "question_ja": f.question_ja,
         "question_en": f.question_en, "active_from": f.active_from, "active_to": f.active_to,
     });
     let result = if date_errors.is_empty() {
         db::run_tx(&state.pool, move |conn| {
-            workflow::create_priority(
-                conn,
-                &p,
-                &PriorityInput {
-                    therapeutic_area: &f.therapeutic_area,
-                    product: &f.product,
-                    question_ja: &f.question_ja,
-                    question_en: &f.question_en,
-                    active_from: date(&f.active_from),
-                    active_to: date(&f.active_to),
-                },
-            )
+            let input = PriorityInput {
+                therapeutic_area: &f.therapeutic_area,
+                product: &f.product,
+                question_ja: &f.question_ja,
+                question_en: &f.question_en,
+                active_from: date(&f.active_from),
+                active_to: date(&f.active_to),
+            };
+            match id {
+                Some(id) => workflow::update_priority(conn, &p, &id, &input),
+                None => workflow::create_priority(conn, &p, &input),
+            }
         })
         .await
         .map(|_| ())
