@@ -2,9 +2,13 @@
 
 pub mod access;
 pub mod identifiers;
+pub mod insights;
+pub mod insights_compliance;
+pub mod insights_report;
 pub mod lifecycle;
 pub mod money;
 pub mod net;
+pub mod programme;
 pub mod proposal;
 pub mod redirect;
 pub mod reference;

@@ -3,8 +3,11 @@
 
 pub mod admin;
 pub mod assets;
+pub mod charts;
 pub mod dashboard;
+pub mod insights;
 pub mod msl;
+pub mod programme;
 pub mod proposal_form;
 pub mod proposal_page;
 pub mod proposals;
