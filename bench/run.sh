@@ -20,6 +20,8 @@
 #   BENCH_KEEP=1      keep the work directory (SQLite databases, server logs)
 #   BENCH_NO_BUILD=1  use the release binaries already built (no cargo)
 #   BENCH_SIZES       space-separated proposal counts, e.g. "1000000" (overrides the mode's)
+#   BENCH_BIN         the liaison binary to serve with (default: the build's); for A/B runs
+#                     of a binary copied aside, e.g. BENCH_BIN=/tmp/liaison-a
 #
 # All HTTP traffic goes to 127.0.0.1. wrk (Debian package) is installed when missing, and so
 # is the sqlite3 shell. Every loop is bounded in count and time; the server is killed and the
@@ -145,7 +147,7 @@ start_server() { # database_url
     # raised, not disabled, so its bookkeeping is still paid on every request.
     env -u LIAISON_SECRET_KEY -u LIAISON_CONFIG DATABASE_URL="$1" LIAISON_RUN_WORKER=false \
         LIAISON_API_RATE_PER_MINUTE=4000000000 \
-        "$RELEASE/liaison" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
+        "${BENCH_BIN:-$RELEASE/liaison}" serve --bind "127.0.0.1:$PORT" >"$WORK/server.log" 2>&1 &
     SERVER_PID=$!
     for _ in $(seq 1 150); do
         if curl -fsS -m 1 "$BASE/healthz" >/dev/null 2>&1; then return 0; fi
@@ -417,7 +419,7 @@ echo "| pdf | — | summary PDF ≥ 60 per CPU-second | $PDF_RATE/s | $(check "$
 {
     echo "# Liaison benchmark, $DATE${SUFFIX:+ (quick)}"
     echo
-    echo "Machine: $(nproc) CPU(s), $(sed -nE 's/^model name\s*: (.*)/\1/p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM. Load generator on the same machine: wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $THREADS threads, $CONNECTIONS connections, $DURATION s per measurement. Git: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted changes in src/)')."
+    echo "Machine: $(nproc) CPU(s), $(sed -nE 's/^model name\s*: (.*)/\1/p' /proc/cpuinfo | head -1), $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo) RAM. Load generator on the same machine: wrk $(wrk -v 2>&1 | head -1 | awk '{print $2}'), $THREADS threads, $CONNECTIONS connections, $DURATION s per measurement. Git: $(git rev-parse --short HEAD 2>/dev/null || echo '?')$(git diff --quiet HEAD -- src 2>/dev/null || echo ' (+ uncommitted changes in src/)')${BENCH_BIN:+; server binary $BENCH_BIN}."
     echo
     echo "× floor = requests/s divided by GET /healthz requests/s of the same backend and size. Latencies in ms; errors = non-2xx + socket errors."
     echo
