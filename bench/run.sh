@@ -171,6 +171,12 @@ web_session() { # database_url email
     curl -sS -m 30 -o /dev/null -b "$jar" -c "$jar" --data-urlencode "email=$email" \
         --data-urlencode "password=$pw" --data-urlencode "csrf_token=$csrf" \
         --data-urlencode "next=/" "$BASE/signin"
+    # Without a session the pages answer 200 with the sign-in form, which would be measured as
+    # a fast page: no session cookie is a failure.
+    if ! awk -F '\t' '$6 == "liaison_session" { found = 1 } END { exit !found }' "$jar"; then
+        log "sign-in as $email gave no session cookie"
+        FAILURES+=("web sign-in as $email: no session cookie")
+    fi
     # Netscape cookie jar: name in field 6, value in field 7 (HttpOnly lines included).
     awk -F '\t' '$6 == "liaison_session" || $6 == "liaison_csrf" { printf "%s%s=%s", sep, $6, $7; sep = "; " }' "$jar"
 }
@@ -276,8 +282,10 @@ bench_backend() { # backend size db_url
     start_server "$url"
     local auth="Authorization: Bearer $token"
     local inv_cookie admin_cookie
-    inv_cookie="Cookie: $(web_session "$url" bench-investigator@example.jp)"
-    admin_cookie="Cookie: $(web_session "$url" bench-admin@example.jp)"
+    web_session "$url" bench-investigator@example.jp >"$WORK/cookie-inv"
+    web_session "$url" bench-admin@example.jp >"$WORK/cookie-admin"
+    inv_cookie="Cookie: $(cat "$WORK/cookie-inv")"
+    admin_cookie="Cookie: $(cat "$WORK/cookie-admin")"
     # Warm-up (not reported): a second of reads.
     timeout 30 wrk -t 1 -c 4 -d 1s -H "$auth" "$BASE/api/v1/proposals/$sample" >/dev/null 2>&1 || true
 
