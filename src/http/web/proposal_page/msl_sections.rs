@@ -8,16 +8,15 @@ use crate::db::DbConnection;
 use crate::domain::lifecycle::Status;
 use crate::error::AppResult;
 use crate::workflows::msl::{self as workflow, CHANNELS, DOC_TYPES, SECTIONS};
-use crate::workflows::proposals::Loaded;
 
 /// The MSL-related parts of the proposal page's context, by what the caller may see.
 pub fn sections(
     conn: &mut DbConnection,
     principal: &Principal,
-    loaded: Loaded,
+    proposal_id: &str,
     max_upload: usize,
 ) -> AppResult<Value> {
-    let support = workflow::page_support(conn, loaded)?;
+    let support = workflow::page_support(conn, principal, proposal_id)?;
     let relation = &support.relation;
     let row = &relation.loaded.row;
     let assigned = &support.assigned;
@@ -85,7 +84,7 @@ pub fn sections(
             "id": d.id, "doc_type": d.doc_type, "version": d.version, "file_name": d.file_name,
             "media_type": d.media_type, "size_bytes": d.size_bytes, "sha256": d.sha256,
             "uploaded_at": d.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string(), "uploaded_by_name": uploader,
-            "href": format!("/proposals/{}/documents/{}", row.id, d.id),
+            "href": format!("/proposals/{proposal_id}/documents/{}", d.id),
         }));
     }
     context.insert(
