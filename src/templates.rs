@@ -39,6 +39,11 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "web/admin_committees.html",
     "web/overdue.html",
     "web/calendar.html",
+    "web/organizations.html",
+    "web/organization.html",
+    "web/exports.html",
+    "web/audit_trail.html",
+    "web/activate.html",
 ];
 
 macro_rules! email_templates {

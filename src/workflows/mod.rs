@@ -5,6 +5,8 @@
 pub mod access;
 pub mod audit_trail;
 pub mod cro;
+pub mod cro_assignments;
+pub mod cro_users;
 pub mod delivery;
 pub mod guardrails;
 pub mod idempotency;

@@ -28,3 +28,4 @@ mod review;
 mod study;
 mod untrusted_input;
 mod users;
+mod web_parity;

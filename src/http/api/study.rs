@@ -620,7 +620,7 @@ pub struct DisclosureQuery {
     pub fiscal_year: Option<i32>,
 }
 
-fn csv_response(body: String, name: &str) -> HttpResponse {
+pub(crate) fn csv_response(body: String, name: &str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

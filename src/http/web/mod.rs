@@ -3,13 +3,17 @@
 
 pub mod admin;
 pub mod assets;
+pub mod audit;
 pub mod dashboard;
+pub mod exports;
 pub mod msl;
+pub mod organizations;
 pub mod proposal_form;
 pub mod proposals;
 pub mod review;
 pub mod signin;
 pub mod study;
+pub mod study_admin;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};

@@ -328,7 +328,10 @@ pub async fn render_show(
     let max_upload = state.settings.upload_limit_bytes;
     let (loaded, owner_name, events, decision, reviewing, sections) =
         db::run(&state.pool, move |conn| {
-            let loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
+            let mut loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
+            // The page renders the content its reader may see (a CRO never the budget).
+            let audience = crate::workflows::access::audience(&p, &loaded.row.owner_id);
+            crate::domain::visibility::project_content(audience, &mut loaded.content);
             let owner_name = workflow::owner_name(conn, &loaded)?;
             let events = crate::workflows::timeline::events(conn, &p, &loaded)?;
             let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
@@ -395,6 +398,9 @@ pub async fn render_show(
         })),
         "review_href": reviewing.then(|| format!("/proposals/{}/review", loaded.row.id)),
         "committee_href": committee_member.then(|| format!("/proposals/{}/committee", loaded.row.id)),
+        // The audit trail is read by the proposal's investigator and admins.
+        "audit_href": (principal.user_id == loaded.row.owner_id || principal.role == crate::domain::Role::Admin)
+            .then(|| format!("/proposals/{}/audit", loaded.row.id)),
     });
     if let Some(map) = context.as_object_mut() {
         for source in [sections, extra] {
