@@ -22,13 +22,12 @@ use crate::store::audit::{self, Entry};
 use crate::store::proposals as proposal_store;
 use crate::store::review::{self as store, DecisionRow, ReviewUpdate};
 
-pub use crate::store::review::{AssignmentRow, CommitteeRow, Member, ReviewerAssignment};
+pub use crate::store::review::{
+    AssignmentRow, CommitteeRow, Member, ReviewerAssignment, rubric_of,
+};
 use crate::store::users;
-use crate::workflows::proposals::{self as proposals, Loaded, TransitionExtras};
-
-pub fn rubric_of(committee: &CommitteeRow) -> Vec<Criterion> {
-    serde_json::from_str(&committee.rubric).unwrap_or_else(|_| default_rubric())
-}
+use crate::workflows::lifecycle::TransitionExtras;
+use crate::workflows::proposals::{self as proposals, Loaded};
 
 // ---------------------------------------------------------------- committees
 
@@ -668,53 +667,6 @@ pub fn committee_view(
     })
 }
 
-/// Quorum of the current round, for the lifecycle guard.
-pub fn quorum_facts(conn: &mut DbConnection, row: &proposal_store::ProposalRow) -> AppResult<bool> {
-    let Some(committee_id) = &row.committee_id else {
-        return Ok(false);
-    };
-    let committee = store::find_committee(conn, committee_id)?;
-    let rubric = rubric_of(&committee);
-    let completed = store::assignments(conn, &row.id, row.round)?
-        .iter()
-        .filter(|(a, _)| a.coi_status == "none" && a.completed_at.is_some())
-        .filter(|(a, _)| {
-            let scores: BTreeMap<String, u8> = serde_json::from_str(&a.scores).unwrap_or_default();
-            weighted_score(&rubric, &scores).is_some()
-        })
-        .count();
-    Ok(quorum_met(completed, committee.quorum))
-}
-
-/// After a revise-and-resubmit, the reviewers who were cleared stay on for the next round
-/// (their declaration carries over; their review starts empty).
-pub fn carry_over_assignments(
-    conn: &mut DbConnection,
-    proposal_id: &str,
-    new_round: i32,
-    actor_id: &str,
-) -> AppResult<()> {
-    if new_round <= 1 {
-        return Ok(());
-    }
-    for (assignment, _) in store::assignments(conn, proposal_id, new_round - 1)? {
-        if assignment.coi_status == "none"
-            && store::assignment_of(conn, proposal_id, new_round, &assignment.reviewer_id)?
-                .is_none()
-        {
-            store::insert_assignment(
-                conn,
-                proposal_id,
-                &assignment.reviewer_id,
-                new_round,
-                actor_id,
-                "none",
-            )?;
-        }
-    }
-    Ok(())
-}
-
 // ---------------------------------------------------------------- decisions
 
 pub struct DecisionInput {
@@ -765,7 +717,7 @@ pub fn decide(
         .filter(|r| !r.is_empty());
     let before = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
     let round = before.row.round;
-    let after = proposals::transition_with(
+    let after = crate::workflows::lifecycle::transition_with(
         conn,
         principal,
         proposal_id,

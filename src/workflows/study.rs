@@ -24,6 +24,7 @@ use crate::store::study::{self as store, MilestoneUpdate, NewMilestone, PaymentR
 pub use crate::store::study::{EnrollmentRow, GatesRow, MilestoneRow, PublicationRow};
 use crate::store::{msl as msl_store, proposals as proposal_store, users};
 use crate::templates::translate;
+pub use crate::workflows::lifecycle::missing_gates;
 use crate::workflows::proposals::{self as proposals, Loaded};
 
 const TRACKED: [Status; 3] = [Status::Approved, Status::Active, Status::Completed];
@@ -74,27 +75,6 @@ pub struct GatesInput {
     pub ethics_approval_number: Option<String>,
     pub registry: Option<String>,
     pub registry_id: Option<String>,
-}
-
-/// Which activation gates are still missing.
-pub fn missing_gates(gates: Option<&GatesRow>) -> Vec<&'static str> {
-    let mut missing = Vec::new();
-    let g = gates.cloned().unwrap_or_default();
-    if g.contract_signed_on.is_none() {
-        missing.push("contract_signed");
-    }
-    if g.ethics_approved_on.is_none()
-        || g.ethics_committee.as_deref().is_none_or(str::is_empty)
-        || g.ethics_approval_number
-            .as_deref()
-            .is_none_or(str::is_empty)
-    {
-        missing.push("ethics_approved");
-    }
-    if g.registry.is_none() || g.registry_id.is_none() {
-        missing.push("registered");
-    }
-    missing
 }
 
 pub fn save_gates(
@@ -178,38 +158,6 @@ pub fn gates_json(g: &GatesRow) -> serde_json::Value {
     })
 }
 
-/// Guard facts for `activate` and `complete`.
-pub fn gate_facts(
-    conn: &mut DbConnection,
-    proposal_id: &str,
-) -> AppResult<(bool, bool, bool, bool)> {
-    let gates = store::gates(conn, proposal_id)?;
-    let missing = missing_gates(gates.as_ref());
-    let final_report_done = store::milestones_of(conn, proposal_id)?
-        .iter()
-        .any(|m| m.kind == "final_report" && m.completed_on.is_some());
-    Ok((
-        !missing.contains(&"contract_signed"),
-        !missing.contains(&"ethics_approved"),
-        !missing.contains(&"registered"),
-        final_report_done,
-    ))
-}
-
-/// After activation: tell the investigator.
-pub fn notify_activated(conn: &mut DbConnection, loaded: &Loaded) -> AppResult<()> {
-    let owner = users::find(conn, &loaded.row.owner_id)?;
-    notify::enqueue(
-        conn,
-        &Recipient::of(&owner),
-        &Email::StudyActivated {
-            reference: loaded.row.reference.clone().unwrap_or_default(),
-            title: loaded.row.title.clone(),
-            path: format!("/proposals/{}", loaded.row.id),
-        },
-    )
-}
-
 // ---------------------------------------------------------------- milestones
 
 pub struct MilestoneInput {
@@ -286,7 +234,7 @@ pub fn add_milestone(
             "milestone_id": row.id, "kind": row.kind, "title": row.title, "due_on": row.due_on, "owner_role": row.owner_role,
         })),
     )?;
-    crate::workflows::cro::publish(
+    crate::workflows::webhook_events::publish(
         conn,
         proposal_id,
         "milestone.created",
@@ -342,7 +290,7 @@ pub fn update_milestone(
         return Err(AppError::PreconditionFailed);
     }
     let after = store::find_milestone(conn, milestone_id)?;
-    crate::workflows::cro::publish(
+    crate::workflows::webhook_events::publish(
         conn,
         proposal_id,
         "milestone.updated",

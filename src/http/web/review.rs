@@ -207,7 +207,7 @@ pub async fn save_review_from_form(
     state: web::Data<AppState>,
     user: WebUser,
     path: web::Path<String>,
-    form: CsrfForm<crate::http::web::proposals::AnyForm>,
+    form: CsrfForm<crate::http::web::AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     let id = path.into_inner();

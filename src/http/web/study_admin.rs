@@ -6,53 +6,21 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
-use serde_json::{Value, json};
+use serde_json::json;
 
+use crate::auth::WebUser;
 use crate::auth::csrf::CsrfForm;
 use crate::auth::policy::ProposalAction;
-use crate::auth::{Principal, WebUser};
-use crate::db::{self, DbConnection};
+use crate::db;
 use crate::domain::Role;
 use crate::domain::lifecycle::{Action, Status};
-use crate::error::{AppError, AppResult, WebError};
+use crate::error::{AppError, WebError};
 use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
 use crate::templates::translate;
-use crate::workflows::cro::{self as cro, CRO_ROLES};
-use crate::workflows::cro_assignments;
-use crate::workflows::proposals::{self as proposals, Loaded};
+use crate::workflows::cro;
+use crate::workflows::proposals;
 use crate::workflows::study;
-
-/// Whether `principal` may activate the study now: an admin, an approved proposal and every
-/// gate recorded (the lifecycle checks the same again when the action is taken).
-pub fn can_activate(principal: &Principal, loaded: &Loaded, missing_gates: &[&str]) -> bool {
-    principal.role == Role::Admin && loaded.status == Status::Approved && missing_gates.is_empty()
-}
-
-/// The `cro` context of the study page (`null` for readers who may not see it).
-pub fn cro_section(
-    conn: &mut DbConnection,
-    principal: &Principal,
-    loaded: &Loaded,
-) -> AppResult<Value> {
-    let Some((assigned, assignable)) = cro_assignments::for_study_page(conn, principal, loaded)?
-    else {
-        return Ok(Value::Null);
-    };
-    let can_manage = principal.role == Role::Admin
-        && matches!(
-            loaded.status,
-            Status::Approved | Status::Active | Status::Completed
-        );
-    Ok(json!({
-        "assigned": assigned.iter().map(|a| json!({
-            "organization_id": a.organization_id, "name": a.organization_name, "role": a.role,
-        })).collect::<Vec<_>>(),
-        "assignable": assignable.iter().map(|o| json!({"id": o.id, "name": o.name})).collect::<Vec<_>>(),
-        "roles": CRO_ROLES,
-        "can_manage": can_manage,
-    }))
-}
 
 pub async fn show_activation(
     req: HttpRequest,
@@ -125,7 +93,14 @@ pub async fn activate(
     }
     let pid = id.clone();
     db::run_tx(&state.pool, move |conn| {
-        proposals::transition(conn, &principal, &pid, Action::Activate, None, None)
+        crate::workflows::lifecycle::transition(
+            conn,
+            &principal,
+            &pid,
+            Action::Activate,
+            None,
+            None,
+        )
     })
     .await?;
     Ok(redirect(&format!("/proposals/{id}#study")))
@@ -163,7 +138,7 @@ pub async fn assign_cro(
                 .iter()
                 .map(|e| (e.field.clone(), translate(lang, &format!("err.{}", e.code))))
                 .collect();
-            crate::http::web::proposals::render_show(
+            crate::http::web::proposal_page::render_show(
                 &req,
                 &state,
                 &principal,
