@@ -20,6 +20,7 @@ mod health;
 mod msl;
 mod notifications;
 mod openapi;
+mod parity_table;
 mod properties;
 mod proposals_api;
 mod proposals_web;
