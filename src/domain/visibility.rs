@@ -138,7 +138,7 @@ pub fn audit_action_group(action: &str) -> FieldGroup {
         "review.save" | "review.complete" => G::Scores,
         "review.decision" => G::DecisionOutcome,
         "study.gates" | "milestone.create" | "milestone.update" | "publication.create"
-        | "enrollment.update" => G::StudyTracking,
+        | "enrollment.update" | "enrollment.correct" => G::StudyTracking,
         "cro.assign" | "cro.unassign" => G::CroAssignment,
         "payment.schedule" | "payment.paid" => G::Payments,
         transition if transition.starts_with("proposal.") => G::Status,

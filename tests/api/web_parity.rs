@@ -529,3 +529,104 @@ async fn an_invited_cro_person_sees_only_their_studies_and_records_enrollment() 
     .await;
     assert_eq!(refused.status(), 404);
 }
+
+#[actix_web::test]
+async fn a_lower_cumulative_enrollment_needs_a_reason_and_a_confirmation_and_is_a_correction() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let study = approved_study(&app).await;
+    let id = &study.id;
+    let owner = app.signed_in_browser(&study.yamada).await;
+    let page_path = format!("/proposals/{id}");
+    let action = format!("/proposals/{id}/enrollment");
+    let first = post_form(
+        &app,
+        &owner,
+        &page_path,
+        &action,
+        &[("as_of", "2026-11-01"), ("count", "12")],
+    )
+    .await;
+    assert_eq!(first.status(), 303);
+
+    // 12 → 5 without a word: refused beside the form, asking for the reason.
+    let silent = post_form(
+        &app,
+        &owner,
+        &page_path,
+        &action,
+        &[("as_of", "2026-11-02"), ("count", "5")],
+    )
+    .await;
+    assert_eq!(silent.status(), 422);
+    assert!(
+        silent
+            .text()
+            .await
+            .unwrap()
+            .contains("enrollment-correction_reason-error")
+    );
+    // A reason without the confirmation ticked: still refused.
+    let unconfirmed = post_form(
+        &app,
+        &owner,
+        &page_path,
+        &action,
+        &[
+            ("as_of", "2026-11-02"),
+            ("count", "5"),
+            ("correction_reason", "二重計上を訂正"),
+        ],
+    )
+    .await;
+    assert_eq!(unconfirmed.status(), 422);
+    let enrollment = json(
+        app.get(
+            &study.admin.token,
+            &format!("/api/v1/proposals/{id}/enrollment"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(enrollment["enrolled"], 12, "nothing recorded yet");
+
+    let corrected = post_form(
+        &app,
+        &owner,
+        &page_path,
+        &action,
+        &[
+            ("as_of", "2026-11-02"),
+            ("count", "5"),
+            ("correction_reason", "二重計上を訂正"),
+            ("confirm_correction", "yes"),
+        ],
+    )
+    .await;
+    assert_eq!(corrected.status(), 303);
+    let trail = json(
+        app.get(&study.admin.token, &format!("/api/v1/proposals/{id}/audit"))
+            .await,
+    )
+    .await;
+    let text = trail.to_string();
+    assert!(text.contains("enrollment.correct"), "{text}");
+    assert!(text.contains("二重計上を訂正"), "the reason is audited");
+
+    // The API asks for the reason the same way.
+    let api = app
+        .post_json(
+            &study.admin.token,
+            &format!("/api/v1/proposals/{id}/enrollment"),
+            &serde_json::json!({"as_of": "2026-11-03", "count": 4}),
+        )
+        .await;
+    assert_eq!(api.status(), 422);
+    let api = app
+        .post_json(
+            &study.admin.token,
+            &format!("/api/v1/proposals/{id}/enrollment"),
+            &serde_json::json!({"as_of": "2026-11-03", "count": 4, "correction_reason": "施設の報告誤り"}),
+        )
+        .await;
+    assert_eq!(api.status(), 201);
+}
