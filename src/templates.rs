@@ -43,6 +43,7 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "web/exports.html",
     "web/audit_trail.html",
     "web/activate.html",
+    "web/profile.html",
 ];
 
 macro_rules! email_templates {

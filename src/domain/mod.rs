@@ -1,5 +1,6 @@
 //! Plain-Rust domain rules: no HTTP, no SQL.
 
+pub mod account;
 pub mod identifiers;
 pub mod lifecycle;
 pub mod money;

@@ -13,6 +13,7 @@ pub mod idempotency;
 pub mod lifecycle;
 pub mod mail_limits;
 pub mod msl;
+pub mod profile;
 pub mod proposals;
 pub mod reports;
 pub mod review;

@@ -513,6 +513,18 @@ fn rows() -> Vec<Row> {
             body: Form(|_| { let email = format!("member{}@cro.example.org", unique()); form(&[("email", &email), ("display_name", "担当"), ("lang", "ja")]) }),
             expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
         },
+        // One's own profile: every signed-in caller, on their own account only.
+        Row { method: "GET", path: "/profile", body: None, expect: [303, 200, 200, 200, 200, 200, 200, 200, 200] },
+        Row { method: "POST", path: "/profile", body: Form(|_| form(&[("display_name", "名前"), ("lang", "ja")])), expect: [303, 303, 303, 303, 303, 303, 303, 303, 303] },
+        // A fresh session may set a password; this one is too short.
+        Row { method: "POST", path: "/profile/password", body: Form(|_| form(&[("new_password", "short")])), expect: [303, 422, 422, 422, 422, 422, 422, 422, 422] },
+        Row {
+            method: "POST", path: "/profile/tokens", body: Form(|_| form(&[("name", "w"), ("expires_in_days", "30")])),
+            expect: [303, 200, 200, 200, 200, 200, 200, 200, 200],
+        },
+        // {token_id} is no token of the caller's.
+        Row { method: "POST", path: "/profile/tokens/{token_id}/revoke", body: Form(|_| form(&[])), expect: [303, 404, 404, 404, 404, 404, 404, 404, 404] },
+        Row { method: "POST", path: "/profile/sessions/end", body: Form(|_| form(&[])), expect: [303, 303, 303, 303, 303, 303, 303, 303, 303] },
         Row { method: "GET", path: "/exports", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200, 403] },
         // Without ?fiscal_year the admin is asked for one.
         Row { method: "GET", path: "/exports/disclosure.csv", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 422, 403] },

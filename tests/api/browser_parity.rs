@@ -1,7 +1,7 @@
 //! Issue #19's path in headless Chromium (the shared harness): an admin activates an approved
 //! study after confirming, downloads the disclosure CSV with the session, reads the audit
 //! trail, creates a CRO with a key and a webhook, assigns it to the study and invites a person
-//! of that CRO, who signs in by the emailed link and records enrollment. Every new page is
+//! of that CRO, who signs in by the emailed link, records enrollment and sets a password. Every new page is
 //! checked with axe-core and for sideways scrolling; screenshots land in
 //! `$CARGO_TARGET_DIR/tmp/browser/`.
 
@@ -290,5 +290,18 @@ async fn an_admin_runs_a_study_and_its_cro_in_the_browser_and_the_cro_records_en
     )
     .await;
     assert!(enrollment.to_string().contains("12"), "{enrollment}");
+
+    // 8. Just signed in by link, the CRO person sets a password on their profile page.
+    browser.goto("/profile").await;
+    check_page(&browser, "parity-profile").await;
+    browser.fill("new_password", "a-long-cro-password").await;
+    browser
+        .click("form[action='/profile/password'] button[type='submit']")
+        .await;
+    browser
+        .wait_for_path("the profile after setting a password", |p| {
+            p.contains("saved=1")
+        })
+        .await;
     browser.close().await;
 }

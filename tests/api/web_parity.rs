@@ -630,3 +630,154 @@ async fn a_lower_cumulative_enrollment_needs_a_reason_and_a_confirmation_and_is_
         .await;
     assert_eq!(api.status(), 201);
 }
+
+/// The session's creation time, moved back so that it is no longer a recent sign-in.
+fn age_sessions(app: &TestApp, user_id: &str) {
+    use diesel::prelude::*;
+    use liaison::db::schema::sessions;
+    let mut conn = app.conn();
+    let old = liaison::db::now() - chrono::Duration::minutes(30);
+    diesel::update(sessions::table.filter(sessions::user_id.eq(user_id)))
+        .set(sessions::created_at.eq(old))
+        .execute(&mut conn)
+        .expect("age sessions");
+}
+
+#[actix_web::test]
+async fn the_profile_changes_name_password_tokens_and_sessions_and_audits_them() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let user = app.user("kato@example.jp", Role::Msl, Lang::Ja);
+    // Signed in with a password set through the CLI (the helper's).
+    let browser = app.signed_in_browser(&user).await;
+    let (status, html) = page(&browser, &app.url("/profile")).await;
+    assert_eq!(status, 200);
+    assert!(html.contains("kato@example.jp"));
+
+    let saved = post_form(
+        &app,
+        &browser,
+        "/profile",
+        "/profile",
+        &[("display_name", "加藤 三郎"), ("lang", "en")],
+    )
+    .await;
+    assert_eq!(saved.status(), 303);
+    let me = json(app.get(&user.token, "/api/v1/me").await).await;
+    assert_eq!(me["display_name"], "加藤 三郎");
+    assert_eq!(me["lang"], "en");
+
+    // An old session must type the current password.
+    age_sessions(&app, &user.id);
+    let refused = post_form(
+        &app,
+        &browser,
+        "/profile",
+        "/profile/password",
+        &[("new_password", "a-new-long-secret")],
+    )
+    .await;
+    assert_eq!(refused.status(), 422);
+    assert!(
+        refused
+            .text()
+            .await
+            .unwrap()
+            .contains("current_password-error")
+    );
+    let wrong = post_form(
+        &app,
+        &browser,
+        "/profile",
+        "/profile/password",
+        &[
+            ("current_password", "not-the-password"),
+            ("new_password", "a-new-long-secret"),
+        ],
+    )
+    .await;
+    assert_eq!(wrong.status(), 422);
+    let changed = post_form(
+        &app,
+        &browser,
+        "/profile",
+        "/profile/password",
+        &[
+            ("current_password", "correct-horse-battery"),
+            ("new_password", "a-new-long-secret"),
+        ],
+    )
+    .await;
+    assert_eq!(changed.status(), 303);
+    let fresh = app.browser();
+    let csrf = csrf_from(&fresh, &app.url("/signin")).await;
+    let signin = fresh
+        .post(app.url("/signin"))
+        .form(&[
+            ("email", "kato@example.jp"),
+            ("password", "a-new-long-secret"),
+            ("csrf_token", &csrf),
+            ("next", "/"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signin.status(), 303, "the new password signs in");
+
+    // A personal token, shown once, works, and is revoked.
+    let created = post_form(
+        &app,
+        &browser,
+        "/profile",
+        "/profile/tokens",
+        &[("name", "スクリプト"), ("expires_in_days", "30")],
+    )
+    .await;
+    assert_eq!(created.status(), 200);
+    let html = created.text().await.unwrap();
+    let start = html.find("id=\"new-token\"").expect("the token");
+    let rest = &html[start..];
+    let rest = &rest[rest.find("value=\"").unwrap() + 7..];
+    let token = rest[..rest.find('"').unwrap()].to_string();
+    assert_eq!(app.get(&token, "/api/v1/me").await.status(), 200);
+    let (_, again) = page(&browser, &app.url("/profile")).await;
+    assert!(!again.contains(&token), "shown once");
+    let marker = "action=\"/profile/tokens/";
+    let row = again.find("スクリプト").expect("the token's row");
+    let at = row + again[row..].find(marker).expect("its revoke form") + marker.len();
+    let token_id = again[at..].split('/').next().unwrap().to_string();
+    let revoked = post_form(
+        &app,
+        &browser,
+        "/profile",
+        &format!("/profile/tokens/{token_id}/revoke"),
+        &[],
+    )
+    .await;
+    assert_eq!(revoked.status(), 303);
+    assert_eq!(app.get(&token, "/api/v1/proposals").await.status(), 401);
+
+    // Sign out everywhere ends this session and the other one.
+    let ended = post_form(&app, &browser, "/profile", "/profile/sessions/end", &[]).await;
+    assert_eq!(ended.status(), 303);
+    assert_eq!(page(&browser, &app.url("/profile")).await.0, 303);
+    assert_eq!(page(&fresh, &app.url("/profile")).await.0, 303);
+
+    let mut conn = app.conn();
+    let actions: Vec<String> = liaison::store::audit::for_entity(&mut conn, "user", &user.id)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.action)
+        .collect();
+    for action in [
+        "user.update",
+        "user.change_password",
+        "token.create",
+        "token.revoke",
+        "user.signout_everywhere",
+    ] {
+        assert!(
+            actions.iter().any(|a| a == action),
+            "{action} audited: {actions:?}"
+        );
+    }
+}

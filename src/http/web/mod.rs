@@ -8,6 +8,7 @@ pub mod dashboard;
 pub mod exports;
 pub mod msl;
 pub mod organizations;
+pub mod profile;
 pub mod proposal_form;
 pub mod proposal_page;
 pub mod proposals;
