@@ -44,6 +44,12 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "web/audit_trail.html",
     "web/activate.html",
     "web/profile.html",
+    "web/_charts.html",
+    "web/programme.html",
+    "web/insight_report.html",
+    "web/insights.html",
+    "web/insight.html",
+    "web/admin_priorities.html",
 ];
 
 macro_rules! email_templates {

@@ -1,10 +1,15 @@
 //! Plain-Rust domain rules: no HTTP, no SQL.
 
+pub mod access;
 pub mod account;
 pub mod identifiers;
+pub mod insights;
+pub mod insights_compliance;
+pub mod insights_report;
 pub mod lifecycle;
 pub mod money;
 pub mod net;
+pub mod programme;
 pub mod proposal;
 pub mod redirect;
 pub mod reference;

@@ -8,7 +8,6 @@ use crate::domain::Role;
 use crate::domain::visibility::{FieldGroup, sees};
 use crate::error::AppResult;
 use crate::store::cro as store;
-use crate::workflows::access;
 use crate::workflows::proposals::Loaded;
 
 /// One current assignment, with its organisation's name.
@@ -26,7 +25,7 @@ pub fn for_study_page(
     principal: &Principal,
     loaded: &Loaded,
 ) -> AppResult<Option<(Vec<AssignmentView>, Vec<store::OrganizationRow>)>> {
-    let audience = access::audience(principal, &loaded.row.owner_id);
+    let audience = loaded.access.audience();
     if !sees(audience, FieldGroup::CroAssignment) {
         return Ok(None);
     }

@@ -4,11 +4,14 @@
 pub mod admin;
 pub mod assets;
 pub mod audit;
+pub mod charts;
 pub mod dashboard;
 pub mod exports;
+pub mod insights;
 pub mod msl;
 pub mod organizations;
 pub mod profile;
+pub mod programme;
 pub mod proposal_form;
 pub mod proposal_page;
 pub mod proposals;

@@ -44,10 +44,10 @@ pub async fn render_show(
         db::run(&state.pool, move |conn| {
             let mut loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
             // The page renders the content its reader may see (a CRO never the budget).
-            let audience = crate::workflows::access::audience(&p, &loaded.row.owner_id);
+            let audience = loaded.access.audience();
             crate::domain::visibility::project_content(audience, &mut loaded.content);
             let owner_name = workflow::owner_name(conn, &loaded)?;
-            let events = crate::workflows::timeline::events(conn, &p, &loaded)?;
+            let events = crate::workflows::timeline::events(conn, &loaded)?;
             let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
                 Ok(decision) => decision,
                 Err(AppError::Forbidden(_)) => None,
@@ -63,7 +63,7 @@ pub async fn render_show(
         principal.role,
         crate::domain::Role::Chair | crate::domain::Role::Admin
     );
-    let actions: Vec<&str> = workflow::actions_for(principal, &loaded)
+    let actions: Vec<&str> = workflow::actions_for(&loaded)
         .into_iter()
         .map(|a| a.as_str())
         .collect();
