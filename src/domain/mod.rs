@@ -1,6 +1,7 @@
 //! Plain-Rust domain rules: no HTTP, no SQL.
 
 pub mod access;
+pub mod account;
 pub mod identifiers;
 pub mod insights;
 pub mod insights_compliance;

@@ -60,6 +60,9 @@ const READS: &[(&str, [u16; 12])] = &[
     ("/proposals/{id}/documents/{budget}",             [200, 200, 404, 200, 404, 200, 403, 403, 404, 200,   0,   0]),
     ("/proposals/{id}/summary.pdf",                    [200, 200, 404, 200, 404, 200, 403, 403, 404, 200,   0,   0]),
     ("/proposals/{id}/status-report.pdf",              [200, 200, 404, 200, 404, 200, 403, 403, 404, 200,   0,   0]),
+    ("/proposals/{id}/audit",                          [200, 200, 404, 403, 404, 403, 403, 403, 404, 403,   0,   0]),
+    // The study is already active: nothing to activate, and only admins ever may.
+    ("/proposals/{id}/activate",                       [409, 403, 404, 403, 404, 403, 403, 403, 404, 403,   0,   0]),
 ];
 
 /// Writes every caller is refused on this proposal (so none of them changes it).

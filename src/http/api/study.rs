@@ -321,6 +321,10 @@ pub struct EnrollmentUpdate {
     pub as_of: NaiveDate,
     /// Patients enrolled so far (cumulative).
     pub count: i64,
+    /// Required when `count` is lower than the latest recorded figure: why the earlier figure
+    /// is corrected (audited as `enrollment.correct`). Never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction_reason: Option<String>,
 }
 
 /// Enrollment progress against the planned sample size.
@@ -345,6 +349,7 @@ pub async fn get_enrollment(
                 .map(|r| EnrollmentUpdate {
                     as_of: r.as_of,
                     count: i64::from(r.enrolled),
+                    correction_reason: None,
                 })
                 .collect(),
         })
@@ -370,12 +375,20 @@ pub async fn post_enrollment(
     let body: EnrollmentUpdate = parse_json(&req, &raw)?;
     let p = principal.clone();
     idempotent_create(&state, &req, &principal, &raw, move |conn| {
-        let row = workflow::add_enrollment(conn, &p, &id, Some(body.as_of), Some(body.count))?;
+        let row = workflow::add_enrollment(
+            conn,
+            &p,
+            &id,
+            Some(body.as_of),
+            Some(body.count),
+            body.correction_reason.as_deref(),
+        )?;
         let location = format!("/api/v1/proposals/{id}/enrollment");
         Ok((
             serde_json::to_value(EnrollmentUpdate {
                 as_of: row.as_of,
                 count: i64::from(row.enrolled),
+                correction_reason: None,
             })?,
             location,
         ))
@@ -620,7 +633,7 @@ pub struct DisclosureQuery {
     pub fiscal_year: Option<i32>,
 }
 
-fn csv_response(body: String, name: &str) -> HttpResponse {
+pub(crate) fn csv_response(body: String, name: &str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((

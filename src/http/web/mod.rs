@@ -3,10 +3,14 @@
 
 pub mod admin;
 pub mod assets;
+pub mod audit;
 pub mod charts;
 pub mod dashboard;
+pub mod exports;
 pub mod insights;
 pub mod msl;
+pub mod organizations;
+pub mod profile;
 pub mod programme;
 pub mod proposal_form;
 pub mod proposal_page;
@@ -14,6 +18,7 @@ pub mod proposals;
 pub mod review;
 pub mod signin;
 pub mod study;
+pub mod study_admin;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};

@@ -96,6 +96,16 @@ async fn render_review_page(
                 "completed": review.completed,
             });
             context["version"] = json!(review.version);
+            // Downloads go through the access layer (GET /proposals/{id}/documents/{doc}).
+            context["documents"] = json!(crate::workflows::msl::documents(conn, &p, &id)?
+                .into_iter()
+                .map(|d| json!({
+                    "doc_type": d.doc_type, "version": d.version, "file_name": d.file_name,
+                    "media_type": d.media_type,
+                    "uploaded_at": d.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    "href": format!("/proposals/{}/documents/{}", d.proposal_id, d.id),
+                }))
+                .collect::<Vec<_>>());
         }
         Ok(context)
     })

@@ -197,6 +197,10 @@ pub async fn add_enrollment(
     let pairs = form.pairs;
     let as_of = date(field(&pairs, "as_of"));
     let count = field(&pairs, "count").and_then(|c| c.trim().parse::<i64>().ok());
+    // A lower figure is taken only with its reason and the confirmation ticked.
+    let correction_reason = (field(&pairs, "confirm_correction") == Some("yes"))
+        .then(|| field(&pairs, "correction_reason").map(str::to_string))
+        .flatten();
     handle(
         req,
         state,
@@ -204,7 +208,9 @@ pub async fn add_enrollment(
         path.into_inner(),
         "enrollment",
         pairs,
-        move |conn, p, id| workflow::add_enrollment(conn, p, id, as_of, count),
+        move |conn, p, id| {
+            workflow::add_enrollment(conn, p, id, as_of, count, correction_reason.as_deref())
+        },
     )
     .await
 }

@@ -1,6 +1,7 @@
 //! The proposal page: one view of a proposal assembled from what the reader may see, with the
 //! MSL and study sections built beside it. Forms elsewhere re-render it with their errors.
 
+mod cro_section;
 mod msl_sections;
 mod study_section;
 
@@ -41,7 +42,10 @@ pub async fn render_show(
     let max_upload = state.settings.upload_limit_bytes;
     let (loaded, owner_name, events, decision, reviewing, sections) =
         db::run(&state.pool, move |conn| {
-            let loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
+            let mut loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
+            // The page renders the content its reader may see (a CRO never the budget).
+            let audience = loaded.access.audience();
+            crate::domain::visibility::project_content(audience, &mut loaded.content);
             let owner_name = workflow::owner_name(conn, &loaded)?;
             let events = crate::workflows::timeline::events(conn, &loaded)?;
             let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
@@ -108,6 +112,9 @@ pub async fn render_show(
         })),
         "review_href": reviewing.then(|| format!("/proposals/{}/review", loaded.row.id)),
         "committee_href": committee_member.then(|| format!("/proposals/{}/committee", loaded.row.id)),
+        // The audit trail is read by the proposal's investigator and admins.
+        "audit_href": (principal.user_id == loaded.row.owner_id || principal.role == crate::domain::Role::Admin)
+            .then(|| format!("/proposals/{}/audit", loaded.row.id)),
     });
     if let Some(map) = context.as_object_mut() {
         for source in [sections, extra] {
