@@ -11,6 +11,7 @@ mod audit;
 mod auth;
 mod authz_matrix;
 mod browser;
+mod browser_harness;
 mod cro;
 mod database;
 mod errors;
