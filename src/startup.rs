@@ -244,6 +244,18 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                     Ok(response)
                 }
             })
+            .wrap_fn(|req, srv| {
+                // Web error pages in the reader's language, with navigation and request id.
+                let api = is_api(req.path());
+                let future = srv.call(req);
+                async move {
+                    let response = future.await?;
+                    if api {
+                        return Ok(response);
+                    }
+                    http::web::error_page::localise(response).await
+                }
+            })
             .wrap_fn(move |req, srv| {
                 let started = Instant::now();
                 let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());

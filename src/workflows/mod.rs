@@ -13,6 +13,7 @@ pub mod msl;
 pub mod proposals;
 pub mod reports;
 pub mod review;
+pub mod review_reopen;
 pub mod rounds;
 pub mod sessions;
 pub mod study;
