@@ -12,6 +12,7 @@ mod auth;
 mod authz_matrix;
 mod browser;
 mod browser_harness;
+mod browser_ux;
 mod cro;
 mod database;
 mod errors;

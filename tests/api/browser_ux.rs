@@ -1,0 +1,227 @@
+//! Browser tests for issue #20: nothing typed is lost, every action is confirmed once, error
+//! pages speak the reader's language. Headless Chromium through `browser_harness`.
+
+use fantoccini::Locator;
+use liaison::domain::{Lang, Role};
+use serde_json::json;
+
+use crate::browser_harness::{Browser, DESKTOP, PHONE};
+use crate::helpers::{TestApp, json, spawn_app};
+use crate::review::{committee, start_and_assign, submitted_proposal};
+
+async fn text(browser: &Browser, css: &str) -> String {
+    browser
+        .client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("element {css}"))
+        .text()
+        .await
+        .unwrap()
+}
+
+async fn is_checked(browser: &Browser, id: &str) -> bool {
+    browser
+        .eval(&format!("return document.getElementById('{id}').checked;"))
+        .await
+        == json!(true)
+}
+
+async fn value_of(browser: &Browser, id: &str) -> String {
+    browser
+        .eval(&format!("return document.getElementById('{id}').value;"))
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// A proposal under review with one cleared reviewer (quorum 1); returns (id, reviewer).
+async fn proposal_under_review(app: &TestApp) -> (String, crate::helpers::TestUser) {
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let investigator = app.user("pi@example.jp", Role::Investigator, Lang::Ja);
+    let committee = committee(app, &admin, 1, &["reviewer"]).await;
+    let id = submitted_proposal(app, &investigator).await;
+    start_and_assign(app, &committee, &id).await;
+    let reviewer = committee.reviewers.into_iter().next().unwrap();
+    let coi = app
+        .post_json(
+            &reviewer.token,
+            &format!("/api/v1/proposals/{id}/coi"),
+            &json!({"conflict": "none"}),
+        )
+        .await;
+    assert_eq!(coi.status(), 200);
+    (id, reviewer)
+}
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver: .ci/run installs them and passes --include-ignored"]
+async fn a_refused_submit_keeps_every_score_and_comment_and_a_submitted_review_stays_submitted() {
+    let app = spawn_app().await;
+    let (id, reviewer) = proposal_under_review(&app).await;
+    let browser = Browser::start(&app, "en", DESKTOP).await;
+    browser.sign_in(&app, &reviewer).await;
+    let page = format!("/proposals/{id}/review");
+    browser.goto(&page).await;
+
+    // Three of five scores and both comments, no recommendation: "Submit review" is refused.
+    for id in [
+        "score-scientific_merit-5",
+        "score-feasibility-4",
+        "score-alignment-3",
+    ] {
+        browser.click(&format!("#{id}")).await;
+    }
+    browser
+        .fill(
+            "comments_to_investigator",
+            "Clear aims; please justify n=120.",
+        )
+        .await;
+    browser
+        .fill("confidential_comments", "Budget looks high for 8 sites.")
+        .await;
+    browser
+        .click("button[name='intent'][value='complete']")
+        .await;
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Css(".error-summary"))
+        .await
+        .expect("the error summary");
+    browser.screenshot("review-refused").await;
+    for id in [
+        "score-scientific_merit-5",
+        "score-feasibility-4",
+        "score-alignment-3",
+    ] {
+        assert!(is_checked(&browser, id).await, "{id} is still checked");
+    }
+    assert_eq!(
+        value_of(&browser, "comments_to_investigator").await.trim(),
+        "Clear aims; please justify n=120."
+    );
+    assert_eq!(
+        value_of(&browser, "confidential_comments").await.trim(),
+        "Budget looks high for 8 sites."
+    );
+    browser.assert_axe_clean("review-refused").await;
+
+    // Complete it: one confirmation, in the status region, and no "draft" message beside it.
+    browser.click("#score-budget-3").await;
+    browser.click("#score-publication_plan-4").await;
+    browser
+        .client
+        .find(Locator::Id("recommendation"))
+        .await
+        .unwrap()
+        .select_by_value("approve")
+        .await
+        .unwrap();
+    browser
+        .click("button[name='intent'][value='complete']")
+        .await;
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Css("[role='status'] .flash"))
+        .await
+        .expect("a confirmation");
+    let status = text(&browser, "[role='status']").await;
+    // The reviewer's own language (Japanese) wins over the browser's.
+    assert_eq!(status.trim(), "評価を提出しました。");
+    let body = text(&browser, "main").await;
+    assert!(
+        !body.contains("一時保存しました"),
+        "no draft message: {body}"
+    );
+    browser.assert_axe_clean("review-submitted").await;
+
+    // Saving again (the API's complete=false, or Enter in the form) keeps it submitted.
+    let mine = app
+        .get(
+            &reviewer.token,
+            &format!("/api/v1/proposals/{id}/reviews/mine"),
+        )
+        .await;
+    let etag = mine.headers()["etag"].to_str().unwrap().to_string();
+    let saved = app
+        .api
+        .put(app.url(&format!("/api/v1/proposals/{id}/reviews/mine")))
+        .bearer_auth(&reviewer.token)
+        .header("If-Match", etag)
+        .json(&json!({
+            "scores": {"scientific_merit": 5, "feasibility": 4, "alignment": 3, "budget": 3, "publication_plan": 4},
+            "recommendation": "approve", "complete": false,
+            "comments_to_investigator": "Changed after submitting.", "confidential_comments": "",
+        }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(saved.status(), 200);
+    assert_eq!(json(saved).await["completed"], true, "still submitted");
+
+    // Only an explicit reopen makes it a draft again, and says so.
+    browser.goto(&page).await;
+    browser.click("button[name='intent'][value='reopen']").await;
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Css("[role='status'] .flash"))
+        .await
+        .expect("a confirmation");
+    assert!(
+        text(&browser, "[role='status']")
+            .await
+            .contains("下書きに戻しました")
+    );
+    let mine = json(
+        app.get(
+            &reviewer.token,
+            &format!("/api/v1/proposals/{id}/reviews/mine"),
+        )
+        .await,
+    )
+    .await;
+    assert_eq!(mine["review"]["completed"], false);
+    browser.close().await;
+}
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver: .ci/run installs them and passes --include-ignored"]
+async fn error_pages_speak_english_with_navigation_and_a_request_id() {
+    let app = spawn_app().await;
+    let reviewer = app.user("reviewer@example.jp", Role::Reviewer, Lang::En);
+    let browser = Browser::start(&app, "en", PHONE).await;
+
+    // Signed out, an English browser: English page.
+    browser.goto("/no-such-page").await;
+    assert_eq!(text(&browser, "h1").await, "Page not found");
+
+    // Signed in (English preference, Japanese browser language would not matter): the
+    // navigation, human wording, no developer text, and a request id.
+    browser.sign_in(&app, &reviewer).await;
+    browser.goto("/admin/users").await;
+    assert_eq!(text(&browser, "h1").await, "You do not have access to this");
+    let main = text(&browser, "main").await;
+    assert!(!main.contains("forbidden:"), "no developer text: {main}");
+    assert!(
+        browser
+            .client
+            .find(Locator::Css("nav a[href='/']"))
+            .await
+            .is_ok(),
+        "the navigation is there"
+    );
+    let id = text(&browser, ".error-request-id code").await;
+    assert!(id.len() >= 8, "a request id to quote: {id:?}");
+    browser.screenshot("error-403-phone").await;
+    browser.assert_no_horizontal_scroll("error-403-phone").await;
+    browser.assert_axe_clean("error-403-phone").await;
+    browser.close().await;
+}
