@@ -223,17 +223,17 @@ pub fn load(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<()> 
         let submitted = workflow::create(conn, yamada, proposal(
             "日本人2型糖尿病患者におけるLIA-101の腎保護効果を検討する多施設共同無作為化比較試験",
             "糖尿病・腎臓", &yamada_pi, StudyType::Interventional, true))?;
-        workflow::transition(conn, yamada, &submitted.row.id, Action::Submit, None, None)?;
+        crate::workflows::lifecycle::transition(conn, yamada, &submitted.row.id, Action::Submit, None, None)?;
 
         let second = workflow::create(conn, suzuki, proposal(
             "心房細動アブレーション後の抗凝固療法継続に関する前向き観察研究",
             "循環器", &suzuki_pi, StudyType::Observational, true))?;
-        workflow::transition(conn, suzuki, &second.row.id, Action::Submit, None, None)?;
+        crate::workflows::lifecycle::transition(conn, suzuki, &second.row.id, Action::Submit, None, None)?;
 
         let english = workflow::create(conn, okafor, proposal(
             "Adherence to oral anticoagulation after catheter ablation in Japan: a prospective cohort",
             "Cardiology", &okafor_pi, StudyType::Observational, false))?;
-        workflow::transition(conn, okafor, &english.row.id, Action::Submit, None, None)?;
+        crate::workflows::lifecycle::transition(conn, okafor, &english.row.id, Action::Submit, None, None)?;
 
         let mut draft = proposal("高齢者心不全における運動療法の有効性（下書き）", "循環器", &suzuki_pi, StudyType::Interventional, true);
         draft.hypothesis.clear();
@@ -253,12 +253,12 @@ pub fn load(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<()> 
             admin,
             &review::CommitteeInput { name: "IIS 審査委員会 / IIS Review Committee", quorum: 2, members: &members },
         )?;
-        workflow::transition_with(
+        crate::workflows::lifecycle::transition_with(
             conn,
             chair,
             &submitted.row.id,
             Action::StartReview,
-            &workflow::TransitionExtras { committee_id: Some(&committee.id), ..Default::default() },
+            &crate::workflows::lifecycle::TransitionExtras { committee_id: Some(&committee.id), ..Default::default() },
             None,
         )?;
         for reviewer in [&principals[2], &principals[3]] {
@@ -308,8 +308,8 @@ pub fn load(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<()> 
         let withdrawn = workflow::create(conn, yamada, proposal(
             "LIA-101 の長期安全性に関する後ろ向きデータベース研究",
             "糖尿病", &yamada_pi, StudyType::Retrospective, true))?;
-        workflow::transition(conn, yamada, &withdrawn.row.id, Action::Submit, None, None)?;
-        workflow::transition(conn, yamada, &withdrawn.row.id, Action::Withdraw,
+        crate::workflows::lifecycle::transition(conn, yamada, &withdrawn.row.id, Action::Submit, None, None)?;
+        crate::workflows::lifecycle::transition(conn, yamada, &withdrawn.row.id, Action::Withdraw,
             Some("共同研究施設の体制変更のため取り下げます。"), None)?;
         Ok(())
     })

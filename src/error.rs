@@ -96,6 +96,18 @@ pub struct RefusalAudit {
     pub data: serde_json::Value,
 }
 
+impl From<crate::templates::RenderError> for WebError {
+    fn from(e: crate::templates::RenderError) -> Self {
+        WebError(AppError::from(e))
+    }
+}
+
+impl From<crate::templates::RenderError> for AppError {
+    fn from(e: crate::templates::RenderError) -> Self {
+        AppError::internal(e)
+    }
+}
+
 impl AppError {
     pub fn internal(message: impl std::fmt::Display) -> Self {
         AppError::Internal(anyhow::anyhow!("{message}"))

@@ -81,13 +81,17 @@ pub fn prepare(settings: &Settings) -> anyhow::Result<(Pool, SecretKey)> {
         let mut conn = open_database(settings)?;
         secret_key(&mut conn, settings)?
     };
-    let pool =
-        db::build_pool(&settings.database_url, settings.db_pool_size).with_context(|| {
-            format!(
-                "cannot open a connection pool to {}",
-                redact(&settings.database_url)
-            )
-        })?;
+    let pool = db::build_pool(
+        &settings.database_url,
+        settings.db_pool_size,
+        crate::store::audit::record_refusal,
+    )
+    .with_context(|| {
+        format!(
+            "cannot open a connection pool to {}",
+            redact(&settings.database_url)
+        )
+    })?;
     Ok((pool, key))
 }
 
@@ -170,10 +174,6 @@ impl Application {
     }
 }
 
-pub(crate) fn is_api(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/openapi.json"
-}
-
 fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Server> {
     let body_limit = state.settings.body_limit_bytes;
     let secure = state.settings.cookies_secure();
@@ -230,7 +230,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             .wrap_fn(move |req, srv| {
                 // Every page response carries the CSRF cookie its forms are checked against.
                 let mut new_cookie = None;
-                if !is_api(req.path()) && req.cookie(csrf::CSRF_COOKIE).is_none() {
+                if !crate::http::is_api(req.path()) && req.cookie(csrf::CSRF_COOKIE).is_none() {
                     let (value, cookie) = csrf::new_cookie(secure);
                     req.extensions_mut().insert(CsrfCookie(value));
                     new_cookie = Some(cookie);
@@ -246,7 +246,7 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
             })
             .wrap_fn(|req, srv| {
                 // Web error pages in the reader's language, with navigation and request id.
-                let api = is_api(req.path());
+                let api = http::is_api(req.path());
                 let future = srv.call(req);
                 async move {
                     let response = future.await?;
@@ -316,7 +316,7 @@ fn blocking_threads_per_worker(pool_size: u32, workers: usize) -> usize {
 }
 
 async fn not_found(req: HttpRequest) -> Result<HttpResponse, actix_web::Error> {
-    if is_api(req.path()) {
+    if crate::http::is_api(req.path()) {
         Err(AppError::NotFound.into())
     } else {
         Err(WebError(AppError::NotFound).into())

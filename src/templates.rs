@@ -12,7 +12,6 @@ use minijinja::{AutoEscape, Environment, Output, State};
 use serde::Serialize;
 
 use crate::domain::Lang;
-use crate::error::AppError;
 
 macro_rules! embedded {
     ($($name:literal),* $(,)?) => {
@@ -196,11 +195,22 @@ fn environment() -> &'static Environment<'static> {
     ENVIRONMENT.get_or_init(|| build(None))
 }
 
-pub fn render(name: &str, context: impl Serialize) -> Result<String, AppError> {
+/// A template that failed to render: a fault of the templates, never of the reader's data.
+#[derive(Debug, thiserror::Error)]
+#[error("template {name}: {source:#}")]
+pub struct RenderError {
+    name: String,
+    source: minijinja::Error,
+}
+
+pub fn render(name: &str, context: impl Serialize) -> Result<String, RenderError> {
     environment()
         .get_template(name)
         .and_then(|template| template.render(context))
-        .map_err(|e| AppError::internal(format!("template {name}: {e:#}")))
+        .map_err(|source| RenderError {
+            name: name.to_string(),
+            source,
+        })
 }
 
 pub fn error_titles(status: u16) -> (&'static str, &'static str) {

@@ -37,7 +37,13 @@ pub type PooledConn = r2d2::PooledConnection<ConnectionManager>;
 pub struct Pool {
     connections: r2d2::Pool<ConnectionManager>,
     writers: Option<Arc<tokio::sync::Semaphore>>,
+    record_refusal: RefusalRecorder,
 }
+
+/// Writes the audit record of a guardrail refusal. Handed in by the caller that builds the
+/// pool (the audit trail lives above this layer), so that no refusal goes unrecorded.
+pub type RefusalRecorder =
+    fn(&mut DbConnection, &crate::error::RefusalAudit, &str) -> Result<(), AppError>;
 
 impl Pool {
     /// A connection, waiting up to the pool's timeout for one to be free.
@@ -147,7 +153,11 @@ impl r2d2::ManageConnection for ConnectionManager {
     }
 }
 
-pub fn build_pool(url: &str, max_size: u32) -> Result<Pool, r2d2::Error> {
+pub fn build_pool(
+    url: &str,
+    max_size: u32,
+    record_refusal: RefusalRecorder,
+) -> Result<Pool, r2d2::Error> {
     let connections = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
@@ -164,6 +174,7 @@ pub fn build_pool(url: &str, max_size: u32) -> Result<Pool, r2d2::Error> {
     Ok(Pool {
         connections,
         writers,
+        record_refusal,
     })
 }
 
@@ -330,9 +341,8 @@ fn record_refusal(
     audit: Box<crate::error::RefusalAudit>,
     detail: String,
 ) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), AppError>> + '_>> {
-    Box::pin(run_tx(pool, move |conn| {
-        crate::store::audit::record_refusal(conn, &audit, &detail)
-    }))
+    let recorder = pool.record_refusal;
+    Box::pin(run_tx(pool, move |conn| recorder(conn, &audit, &detail)))
 }
 
 async fn run_read<T, F>(pool: &Pool, f: F) -> Result<T, AppError>
@@ -386,16 +396,17 @@ where
         ),
         None => None,
     };
+    let recorder = pool.record_refusal;
     // `run_in_tx` records a refusal itself: not `run`, which would record it again.
     run_read(pool, move |conn| {
         // Held until the transaction has ended, even when the request is dropped meanwhile.
         let _turn = turn;
-        run_in_tx(conn, f)
+        run_in_tx(conn, recorder, f)
     })
     .await
 }
 
-fn run_in_tx<T, F>(conn: &mut DbConnection, f: F) -> Result<T, AppError>
+fn run_in_tx<T, F>(conn: &mut DbConnection, recorder: RefusalRecorder, f: F) -> Result<T, AppError>
 where
     F: FnOnce(&mut DbConnection) -> Result<T, AppError>,
 {
@@ -405,9 +416,7 @@ where
             detail,
             audit,
         }) => {
-            write_tx(conn, |conn| {
-                crate::store::audit::record_refusal(conn, &audit, &detail)
-            })?;
+            write_tx(conn, |conn| recorder(conn, &audit, &detail))?;
             Err(AppError::Refused {
                 conflict,
                 detail,
@@ -437,8 +446,16 @@ mod tests {
         pub(super) static TRIPS: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
     }
 
+    fn no_refusal_record(
+        _: &mut DbConnection,
+        _: &crate::error::RefusalAudit,
+        _: &str,
+    ) -> Result<(), AppError> {
+        Ok(())
+    }
+
     fn memory_pool() -> Pool {
-        match build_pool(":memory:", 2) {
+        match build_pool(":memory:", 2, no_refusal_record) {
             Ok(pool) => pool,
             Err(e) => panic!("in-memory pool: {e}"),
         }
@@ -561,7 +578,7 @@ mod tests {
     async fn sqlite_writers_take_turns_in_arrival_order() {
         let dir = std::env::temp_dir().join(format!("liaison-writers-{}", new_id()));
         let path = dir.to_string_lossy().to_string();
-        let pool = match build_pool(&path, 4) {
+        let pool = match build_pool(&path, 4, no_refusal_record) {
             Ok(pool) => pool,
             Err(e) => panic!("pool: {e}"),
         };

@@ -3,6 +3,7 @@
 
 pub mod api;
 pub mod ops;
+mod principal;
 pub mod web;
 
 use actix_web::http::Method;
@@ -144,7 +145,7 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
         "/lang" => { POST: web::signin::switch_language },
         "/proposals/new" => { GET: web::proposals::show_new_form },
         "/proposals" => { POST: web::proposals::create_from_form },
-        "/proposals/{id}" => { GET: web::proposals::show_proposal },
+        "/proposals/{id}" => { GET: web::proposal_page::show_proposal },
         "/proposals/{id}/edit" => {
             GET: web::proposals::show_edit_form,
             POST: web::proposals::update_from_form,
@@ -195,7 +196,7 @@ async fn method_not_allowed(
     allowed: &'static [&'static str],
 ) -> Result<HttpResponse, actix_web::Error> {
     let error = AppError::MethodNotAllowed { allowed };
-    if crate::startup::is_api(req.path()) {
+    if is_api(req.path()) {
         Err(error.into())
     } else {
         Err(WebError(error).into())
@@ -209,4 +210,9 @@ pub fn configure(cfg: &mut ServiceConfig) {
 /// (method, path pattern) of every registered route.
 pub fn route_table() -> Vec<(&'static str, &'static str)> {
     register(None)
+}
+
+/// Paths answered as the JSON API (problem+json errors, no CSRF cookie).
+pub(crate) fn is_api(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/openapi.json"
 }

@@ -91,6 +91,21 @@ pub fn describe_error(error: &reqwest::Error) -> String {
     }
 }
 
+/// `Liaison-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` — the scheme
+/// Stripe uses: the timestamp lets receivers refuse replays.
+pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
+    use hmac::{Hmac, Mac};
+    let mut mac = match Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) {
+        Ok(mac) => mac,
+        Err(_) => unreachable!("HMAC takes keys of any length"),
+    };
+    mac.update(format!("{timestamp}.{body}").as_bytes());
+    format!(
+        "t={timestamp},v1={}",
+        hex::encode(mac.finalize().into_bytes())
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -200,6 +215,30 @@ mod tests {
         assert_eq!(
             check_target(&WebhookPolicy::default(), "http://cro.example/h"),
             Err(Refusal::Scheme)
+        );
+    }
+}
+
+#[cfg(test)]
+mod signature_tests {
+    use super::*;
+
+    #[test]
+    fn signatures_cover_timestamp_and_body() {
+        let a = signature("whsec_test_secret_123", 1_700_000_000, "{\"a\":1}");
+        assert!(a.starts_with("t=1700000000,v1="));
+        assert_eq!(a.len(), "t=1700000000,v1=".len() + 64);
+        assert_ne!(
+            a,
+            signature("whsec_test_secret_123", 1_700_000_001, "{\"a\":1}")
+        );
+        assert_ne!(
+            a,
+            signature("whsec_test_secret_123", 1_700_000_000, "{\"a\":2}")
+        );
+        assert_ne!(
+            a,
+            signature("another_secret_4567", 1_700_000_000, "{\"a\":1}")
         );
     }
 }

@@ -282,7 +282,7 @@ impl Worker {
         Ok(Some((format!("{reference}.pdf"), bytes)))
     }
 
-    /// POSTs a webhook event, signed with the endpoint's secret (see `workflows::cro::signature`).
+    /// POSTs a webhook event, signed with the endpoint's secret (see `notify::webhook::signature`).
     async fn deliver_webhook(&self, row: &OutboxRow) -> Outcome {
         let hook_id = row.recipient.clone();
         let hook = match db::run(&self.pool, move |conn| {
@@ -308,7 +308,7 @@ impl Worker {
             Err(error) => return Outcome::Retry(error.clone()),
         };
         let timestamp = chrono::Utc::now().timestamp();
-        let signature = crate::workflows::cro::signature(&hook.secret, timestamp, &row.data);
+        let signature = crate::notify::webhook::signature(&hook.secret, timestamp, &row.data);
         let sent = http
             .post(&hook.url)
             .header("Content-Type", "application/json")

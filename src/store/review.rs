@@ -363,3 +363,9 @@ pub fn latest_decision(
         .first(conn)
         .optional()
 }
+
+/// The committee's scoring rubric; the default one when none (or none readable) is stored.
+pub fn rubric_of(committee: &CommitteeRow) -> Vec<crate::domain::review::Criterion> {
+    serde_json::from_str(&committee.rubric)
+        .unwrap_or_else(|_| crate::domain::review::default_rubric())
+}

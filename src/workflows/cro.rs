@@ -7,7 +7,7 @@ use serde_json::json;
 use crate::auth::Principal;
 use crate::auth::policy::ProposalAction;
 use crate::auth::secrets::{SecretKey, random_token};
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::lifecycle::Status;
 use crate::domain::net::{CheckedHost, Refusal, WebhookPolicy};
 use crate::domain::text::{OneLine, OrganisationName};
@@ -19,9 +19,9 @@ use crate::store::cro as store;
 
 pub use crate::store::credentials::ApiTokenRow;
 pub use crate::store::cro::{CroAssignmentRow, OrganizationRow, WebhookRow};
-use crate::store::outbox::{self, NewMessage};
+use crate::store::outbox;
 use crate::store::users::{self, NewUser};
-use crate::workflows::proposals;
+use crate::workflows::{proposals, webhook_events};
 
 pub const CRO_ROLES: &[&str] = &["monitoring", "data_management", "site_management"];
 
@@ -396,34 +396,6 @@ fn own_webhook(
     Ok(hook)
 }
 
-/// Queues one event for a webhook (a row per endpoint, delivered with retries).
-fn enqueue_for(
-    conn: &mut DbConnection,
-    hook: &WebhookRow,
-    event_type: &str,
-    data: serde_json::Value,
-) -> AppResult<()> {
-    let payload = json!({
-        "id": db::new_id(),
-        "type": event_type,
-        "created_at": db::now().and_utc(),
-        "data": data,
-    });
-    outbox::enqueue(
-        conn,
-        &NewMessage {
-            channel: "webhook",
-            event: event_type,
-            recipient: &hook.id,
-            recipient_name: &hook.organization_id,
-            lang: "en",
-            data: &payload.to_string(),
-            dedupe_key: None,
-        },
-    )?;
-    Ok(())
-}
-
 pub fn ping(
     conn: &mut DbConnection,
     principal: &Principal,
@@ -431,7 +403,7 @@ pub fn ping(
     webhook_id: &str,
 ) -> AppResult<()> {
     let hook = own_webhook(conn, principal, organization_id, webhook_id)?;
-    enqueue_for(conn, &hook, "ping", json!({"webhook_id": hook.id}))
+    webhook_events::enqueue_for(conn, &hook, "ping", json!({"webhook_id": hook.id}))
 }
 
 pub fn deliveries(
@@ -442,68 +414,4 @@ pub fn deliveries(
 ) -> AppResult<Vec<outbox::OutboxRow>> {
     let hook = own_webhook(conn, principal, organization_id, webhook_id)?;
     Ok(outbox::for_recipient(conn, "webhook", &hook.id, 200)?)
-}
-
-/// Tells every assigned CRO about a change to a study (in the change's transaction).
-pub fn publish(
-    conn: &mut DbConnection,
-    proposal_id: &str,
-    event_type: &str,
-    data: serde_json::Value,
-) -> AppResult<()> {
-    let hooks = store::webhooks_for_proposal(conn, proposal_id)?;
-    publish_to(conn, &hooks, event_type, data)
-}
-
-/// [`publish`] to webhooks read beforehand (`store::cro::webhooks_for_proposal`), for a caller
-/// that publishes from inside a serialised section and should not read there.
-pub fn publish_to(
-    conn: &mut DbConnection,
-    hooks: &[WebhookRow],
-    event_type: &str,
-    data: serde_json::Value,
-) -> AppResult<()> {
-    for hook in hooks {
-        enqueue_for(conn, hook, event_type, data.clone())?;
-    }
-    Ok(())
-}
-
-/// `Liaison-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">` — the scheme
-/// Stripe uses: the timestamp lets receivers refuse replays.
-pub fn signature(secret: &str, timestamp: i64, body: &str) -> String {
-    use hmac::{Hmac, Mac};
-    let mut mac = match Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()) {
-        Ok(mac) => mac,
-        Err(_) => unreachable!("HMAC takes keys of any length"),
-    };
-    mac.update(format!("{timestamp}.{body}").as_bytes());
-    format!(
-        "t={timestamp},v1={}",
-        hex::encode(mac.finalize().into_bytes())
-    )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn signatures_cover_timestamp_and_body() {
-        let a = signature("whsec_test_secret_123", 1_700_000_000, "{\"a\":1}");
-        assert!(a.starts_with("t=1700000000,v1="));
-        assert_eq!(a.len(), "t=1700000000,v1=".len() + 64);
-        assert_ne!(
-            a,
-            signature("whsec_test_secret_123", 1_700_000_001, "{\"a\":1}")
-        );
-        assert_ne!(
-            a,
-            signature("whsec_test_secret_123", 1_700_000_000, "{\"a\":2}")
-        );
-        assert_ne!(
-            a,
-            signature("another_secret_4567", 1_700_000_000, "{\"a\":1}")
-        );
-    }
 }

@@ -73,3 +73,32 @@ pub fn end(conn: &mut DbConnection, key: &SecretKey, plain: &str) -> AppResult<(
     }
     Ok(())
 }
+
+/// The keyed digest under which a bearer token is stored and cached.
+pub fn token_mac(key: &SecretKey, plain: &str) -> String {
+    credentials::token_mac(key, plain)
+}
+
+/// The live bearer token with digest `mac`, and its caller; `None` when it is unknown,
+/// revoked, expired or its user inactive.
+pub fn caller_of_token(
+    conn: &mut DbConnection,
+    mac: &str,
+) -> AppResult<Option<(String, crate::auth::Principal)>> {
+    Ok(credentials::authenticate_token_mac(conn, mac)?
+        .map(|(token, user)| (token.id, crate::auth::Principal::from_user(&user))))
+}
+
+/// The caller of a live web session (idle and absolute lifetimes enforced).
+pub fn caller_of_session(
+    conn: &mut DbConnection,
+    key: &SecretKey,
+    plain: &str,
+    idle: chrono::Duration,
+    absolute: chrono::Duration,
+) -> AppResult<Option<crate::auth::Principal>> {
+    Ok(
+        credentials::authenticate_session(conn, key, plain, idle, absolute)?
+            .map(|(_, user)| crate::auth::Principal::from_user(&user)),
+    )
+}

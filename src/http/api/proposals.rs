@@ -330,17 +330,17 @@ pub async fn transition_proposal(
     let id = path.into_inner();
     let body = body.into_inner();
     let response = db::run_tx(&state.pool, move |conn| {
-        if workflow::is_decision(body.action) {
+        if crate::workflows::lifecycle::is_decision(body.action) {
             return Err(AppError::Conflict(format!(
                 "record decisions with POST /api/v1/proposals/{id}/decision"
             )));
         }
-        let loaded = workflow::transition_with(
+        let loaded = crate::workflows::lifecycle::transition_with(
             conn,
             &principal,
             &id,
             body.action,
-            &workflow::TransitionExtras {
+            &crate::workflows::lifecycle::TransitionExtras {
                 reason: body.reason.as_deref(),
                 committee_id: body.committee_id.as_deref(),
                 quorum_override_reason: None,

@@ -8,6 +8,7 @@ pub mod error_page;
 pub mod flash;
 pub mod msl;
 pub mod proposal_form;
+pub mod proposal_page;
 pub mod proposals;
 pub mod review;
 pub mod signin;
@@ -25,6 +26,10 @@ use crate::state::AppState;
 use crate::templates;
 
 pub const LANG_COOKIE: &str = "liaison_lang";
+
+/// Accepts any fields; the handlers read `CsrfForm::pairs`.
+#[derive(Debug, serde::Deserialize)]
+pub struct AnyForm {}
 
 /// The page language: the visible switch (cookie) first, then the user's preference, then
 /// the browser's `Accept-Language`, then Japanese.

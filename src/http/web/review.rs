@@ -20,7 +20,6 @@ use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
 use crate::templates::translate;
 use crate::workflows::review::{self as workflow, CommitteeInput, DecisionInput, ReviewInput};
-use crate::workflows::review_reopen;
 
 fn localise(errors: &[FieldError], lang: Lang) -> BTreeMap<String, String> {
     errors
@@ -216,7 +215,7 @@ pub async fn save_review_from_form(
     state: web::Data<AppState>,
     user: WebUser,
     path: web::Path<String>,
-    form: CsrfForm<crate::http::web::proposals::AnyForm>,
+    form: CsrfForm<crate::http::web::AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     let id = path.into_inner();
@@ -254,7 +253,7 @@ pub async fn save_review_from_form(
     let reopen = intent == "reopen";
     let outcome = db::run_tx(&state.pool, move |conn| {
         if reopen {
-            review_reopen::reopen_review(conn, &p, &pid, version)
+            workflow::reopen_review(conn, &p, &pid, version)
         } else {
             workflow::save_review(conn, &p, &pid, version, &input)
         }

@@ -4,13 +4,13 @@
 
 use serde_json::json;
 
+use super::{ReviewView, my_review};
 use crate::auth::Principal;
 use crate::domain::lifecycle::Status;
 use crate::error::{AppError, AppResult};
 use crate::store::audit::{self, Entry};
 use crate::store::proposals as proposal_store;
 use crate::store::review::{self as store, ReviewUpdate};
-use crate::workflows::review::{ReviewView, my_review};
 
 pub fn reopen_review(
     conn: &mut crate::db::DbConnection,
