@@ -113,6 +113,7 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Application> {
         crate::templates::init(settings.template_dir.clone());
+        crate::clock::configure(settings.time_zone);
         let (pool, key) = prepare(&settings)?;
         let port = listener.local_addr()?.port();
         let worker_health = std::sync::Arc::new(WorkerHealth::default());

@@ -4,6 +4,7 @@ pub mod identifiers;
 pub mod lifecycle;
 pub mod money;
 pub mod net;
+pub mod programme_time;
 pub mod proposal;
 pub mod redirect;
 pub mod reference;

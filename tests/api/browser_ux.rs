@@ -225,3 +225,43 @@ async fn error_pages_speak_english_with_navigation_and_a_request_id() {
     browser.assert_axe_clean("error-403-phone").await;
     browser.close().await;
 }
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver: .ci/run installs them and passes --include-ignored"]
+async fn an_instant_at_23_30_utc_is_shown_as_08_30_the_next_day_in_tokyo() {
+    use diesel::prelude::*;
+    use liaison::db::schema::proposals;
+
+    let app = spawn_app().await;
+    let investigator = app.user("pi@example.jp", Role::Investigator, Lang::Ja);
+    let created = json(
+        app.post_json(
+            &investigator.token,
+            "/api/v1/proposals",
+            &crate::helpers::complete_proposal(),
+        )
+        .await,
+    )
+    .await;
+    let id = created["id"].as_str().unwrap().to_string();
+    let late_evening_utc =
+        chrono::NaiveDateTime::parse_from_str("2026-12-01 23:30:00", "%Y-%m-%d %H:%M:%S").unwrap();
+    diesel::update(proposals::table.filter(proposals::id.eq(&id)))
+        .set(proposals::updated_at.eq(late_evening_utc))
+        .execute(&mut app.conn())
+        .unwrap();
+
+    let browser = Browser::start(&app, "ja", PHONE).await;
+    browser.sign_in(&app, &investigator).await;
+    browser.goto("/").await;
+    let main = text(&browser, "main").await;
+    assert!(
+        main.contains("2026-12-02 08:30 JST"),
+        "the dashboard shows Tokyo time with its zone: {main}"
+    );
+    assert!(!main.contains("2026-12-01 23:30"), "not the UTC time");
+    browser
+        .assert_no_horizontal_scroll("dashboard-tokyo-time")
+        .await;
+    browser.close().await;
+}

@@ -233,7 +233,7 @@ pub async fn show_outbox(
             json!({
                 "id": m.id, "event": m.event, "recipient": m.recipient, "status": m.status,
                 "attempts": m.attempts, "last_error": m.last_error,
-                "created_at": m.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                "created_at": crate::clock::display(m.created_at),
             })
         })
         .collect();

@@ -351,7 +351,7 @@ async fn render_committee_page(
             "can_decide": is_chair && status == Status::UnderReview,
             "decision": decision.map(|d| json!({
                 "outcome": d.outcome.as_str(), "rationale": d.rationale, "conditions": d.conditions,
-                "decided_at": d.decided_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "decided_at": crate::clock::display(d.decided_at.naive_utc()),
                 "quorum_override_reason": d.quorum_override_reason, "decided_by": d.decided_by,
             })),
         }))

@@ -295,7 +295,7 @@ pub async fn show_overdue(
     let principal = user.0;
     let lang = page_lang(&req, Some(&principal));
     let p = principal.clone();
-    let today = db::now().date();
+    let today = crate::clock::programme_today();
     let rows = db::run(&state.pool, move |conn| workflow::overdue(conn, &p, today)).await?;
     let items: Vec<Value> = rows
         .into_iter()

@@ -66,7 +66,7 @@ pub async fn render_show(
     // Only the investigator edits, and only while the proposal is open for editing.
     let can_edit =
         principal.user_id == loaded.row.owner_id && lifecycle::is_editable_by_owner(loaded.status);
-    let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let fmt = |t: chrono::NaiveDateTime| crate::clock::display(t);
     let lang = page_lang(req, Some(principal));
     let events: Vec<_> = events
         .into_iter()
@@ -104,7 +104,7 @@ pub async fn render_show(
         "saved": false,
         "decision": decision.map(|d| json!({
             "outcome": d.outcome.as_str(), "rationale": d.rationale, "conditions": d.conditions,
-            "comments": d.comments, "decided_at": d.decided_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            "comments": d.comments, "decided_at": crate::clock::display(d.decided_at.naive_utc()),
         })),
         "review_href": reviewing.then(|| format!("/proposals/{}/review", loaded.row.id)),
         "committee_href": committee_member.then(|| format!("/proposals/{}/committee", loaded.row.id)),
