@@ -265,3 +265,78 @@ async fn an_instant_at_23_30_utc_is_shown_as_08_30_the_next_day_in_tokyo() {
         .await;
     browser.close().await;
 }
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver: .ci/run installs them and passes --include-ignored"]
+async fn an_error_in_the_interaction_log_form_returns_to_that_form_with_focus_on_its_summary() {
+    let app = spawn_app().await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let investigator = app.user("pi@example.jp", Role::Investigator, Lang::Ja);
+    let msl = app.user("msl@example.jp", Role::Msl, Lang::En);
+    let id = submitted_proposal(&app, &investigator).await;
+    let assigned = app
+        .post_json(
+            &admin.token,
+            &format!("/api/v1/proposals/{id}/msls"),
+            &json!({"msl_id": msl.id}),
+        )
+        .await;
+    assert_eq!(assigned.status(), 204);
+
+    let browser = Browser::start(&app, "en", PHONE).await;
+    browser.sign_in(&app, &msl).await;
+    browser.goto(&format!("/proposals/{id}")).await;
+    // A date and a channel, but no summary: refused.
+    browser
+        .eval(
+            "document.getElementById('interaction-occurred_on').value = '2026-11-20'; return null;",
+        )
+        .await;
+    browser
+        .client
+        .find(Locator::Id("interaction-channel"))
+        .await
+        .unwrap()
+        .select_by_value("meeting")
+        .await
+        .unwrap();
+    browser
+        .click("form[action$='/interactions'] button[type='submit']")
+        .await;
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Id("interaction-summary-error"))
+        .await
+        .expect("the error beside the summary");
+    let focus = browser
+        .eval(
+            "const e = document.activeElement; const r = e.getBoundingClientRect(); \
+             return [e.className, r.top >= 0 && r.bottom <= window.innerHeight, \
+               e.closest('form') ? e.closest('form').getAttribute('action') : null, \
+               document.getElementById('interaction-channel').value];",
+        )
+        .await;
+    browser.screenshot("interaction-error-phone").await;
+    assert!(
+        focus[0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("form-error-summary"),
+        "focus is on the form's error summary: {focus}"
+    );
+    assert_eq!(focus[1], json!(true), "the summary is on screen: {focus}");
+    assert!(
+        focus[2]
+            .as_str()
+            .unwrap_or_default()
+            .ends_with("/interactions"),
+        "the summary belongs to the interaction form: {focus}"
+    );
+    assert_eq!(focus[3], json!("meeting"), "the chosen channel is kept");
+    browser
+        .assert_no_horizontal_scroll("interaction-error-phone")
+        .await;
+    browser.close().await;
+}
