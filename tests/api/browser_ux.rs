@@ -340,3 +340,101 @@ async fn an_error_in_the_interaction_log_form_returns_to_that_form_with_focus_on
         .await;
     browser.close().await;
 }
+
+/// Every page each role reaches from its dashboard, on a 390x844 phone, with the demo data:
+/// no page-level horizontal scroll and no axe-core violation. Collects every failure before
+/// failing, so one run lists them all.
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver: .ci/run installs them and passes --include-ignored"]
+async fn every_page_fits_a_phone_and_passes_axe_core() {
+    let app = spawn_app().await;
+    let demo = app.cli(&["demo"], None);
+    assert!(
+        demo.status.success(),
+        "demo: {}",
+        String::from_utf8_lossy(&demo.stderr)
+    );
+    let browser = Browser::start(&app, "ja", PHONE).await;
+    let mut failures: Vec<String> = Vec::new();
+    let mut visited = 0;
+    let check = async |browser: &Browser, who: &str, path: &str| -> Vec<String> {
+        let mut found = Vec::new();
+        println!("{who}: {path}");
+        browser.goto(path).await;
+        let sizes = browser
+            .eval("return [document.documentElement.scrollWidth, window.innerWidth];")
+            .await;
+        if sizes[0].as_u64() > sizes[1].as_u64() {
+            let name = format!("wide-{who}-{}", path.replace('/', "_"));
+            browser.screenshot(&name).await;
+            found.push(format!(
+                "{who} {path}: scrollWidth {} > innerWidth {}",
+                sizes[0], sizes[1]
+            ));
+        }
+        match browser.axe_violations().await {
+            Ok(violations) => {
+                for v in violations {
+                    found.push(format!(
+                        "{who} {path}: axe {} ({}) {}",
+                        v["id"], v["impact"], v["nodes"]
+                    ));
+                }
+            }
+            Err(why) => panic!("AXE-CORE NOT RUN: {}", why.0),
+        }
+        found
+    };
+    for path in ["/signin", "/register"] {
+        failures.extend(check(&browser, "anonymous", path).await);
+        visited += 1;
+    }
+    for who in [
+        "admin",
+        "chair",
+        "reviewer1",
+        "reviewer2",
+        "msl",
+        "yamada",
+        "okafor",
+    ] {
+        browser.client.delete_all_cookies().await.unwrap();
+        let user = crate::helpers::TestUser {
+            id: String::new(),
+            email: format!("{who}@demo.liaison.test"),
+            token: String::new(),
+        };
+        browser.sign_in(&app, &user).await;
+        // Breadth first from the dashboard through the links on each page (20 pages a role).
+        let mut queue: Vec<String> = vec!["/".into()];
+        let mut seen: Vec<String> = queue.clone();
+        while let Some(path) = (!queue.is_empty()).then(|| queue.remove(0)) {
+            failures.extend(check(&browser, who, &path).await);
+            visited += 1;
+            let links = browser
+                .eval(
+                    "return [...document.querySelectorAll('header a[href^=\"/\"], main a[href^=\"/\"]')] \
+                       .map(a => a.getAttribute('href').split('#')[0].split('?')[0]) \
+                       .filter(h => !h.startsWith('/static') && !h.endsWith('.pdf') && !h.endsWith('.csv') \
+                         && !h.endsWith('.ics') && !h.includes('/documents/') && !h.startsWith('/api/'));",
+                )
+                .await;
+            for link in links.as_array().into_iter().flatten() {
+                let link = link.as_str().unwrap_or_default().to_string();
+                if !seen.contains(&link) && seen.len() < 20 {
+                    seen.push(link.clone());
+                    queue.push(link);
+                }
+            }
+        }
+    }
+    println!("visited {visited} pages");
+    assert!(visited >= 25, "only {visited} pages visited");
+    assert!(
+        failures.is_empty(),
+        "{} problem(s) at 390x844:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
+    browser.close().await;
+}
