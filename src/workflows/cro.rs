@@ -11,6 +11,7 @@ use crate::db::DbConnection;
 use crate::domain::lifecycle::Status;
 use crate::domain::net::{CheckedHost, Refusal, WebhookPolicy};
 use crate::domain::text::{OneLine, OrganisationName};
+use crate::domain::visibility::{FieldGroup, sees};
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::audit::{self, Entry};
@@ -274,7 +275,13 @@ pub fn assignments(
     principal: &Principal,
     proposal_id: &str,
 ) -> AppResult<Vec<CroAssignmentRow>> {
-    proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    let reader = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    if !sees(reader, FieldGroup::CroAssignment) {
+        return Err(AppError::Forbidden(
+            "which CRO works on a study is shown to its investigator, the CRO and admins".into(),
+        ));
+    }
     Ok(store::assignments_of(conn, proposal_id)?)
 }
 

@@ -11,7 +11,7 @@ use crate::auth::policy::ProposalAction;
 use crate::db::{self, DbConnection};
 use crate::domain::Role;
 use crate::domain::lifecycle::Status;
-use crate::domain::visibility::sees_document;
+use crate::domain::visibility::{FieldGroup, sees, sees_document};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::notify::{self, Email, Recipient};
 use crate::store::audit::{self, Entry};
@@ -73,7 +73,8 @@ pub struct PageSupport {
     pub assigned: Vec<(String, String, String)>,
     pub msl_candidates: Vec<users::UserRow>,
     pub thread: Vec<(AdviceRow, String)>,
-    pub interactions: Vec<(InteractionRow, String)>,
+    /// `None` when the reader may not see the interaction log (docs/COMPLIANCE.md).
+    pub interactions: Option<Vec<(InteractionRow, String)>>,
     pub documents: Vec<(DocumentMeta, String)>,
 }
 
@@ -84,7 +85,7 @@ pub fn page_support(
 ) -> AppResult<PageSupport> {
     let relation = relation(conn, principal, proposal_id)?;
     let assigned = store::assigned_msls(conn, proposal_id)?;
-    let (mut msl_candidates, mut thread, mut interactions) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut msl_candidates, mut thread, mut interactions) = (Vec::new(), Vec::new(), None);
     if relation.in_conversation() {
         if relation.is_admin {
             msl_candidates = users::active_with_role(conn, Role::Msl)?
@@ -93,9 +94,11 @@ pub fn page_support(
                 .collect();
         }
         thread = store::advice_thread(conn, proposal_id)?;
-        interactions = store::interactions_of(conn, proposal_id)?;
     }
     let reader = crate::workflows::access::audience(principal, &relation.loaded.row.owner_id);
+    if relation.in_conversation() && sees(reader, FieldGroup::Interactions) {
+        interactions = Some(store::interactions_of(conn, proposal_id)?);
+    }
     let mut documents = Vec::new();
     for d in store::documents_of(conn, proposal_id)? {
         if sees_document(reader, &d.doc_type) {
@@ -447,6 +450,12 @@ pub fn interactions(
 ) -> AppResult<Vec<(InteractionRow, String)>> {
     let relation = relation(conn, principal, proposal_id)?;
     require_conversation(&relation)?;
+    let reader = crate::workflows::access::audience(principal, &relation.loaded.row.owner_id);
+    if !sees(reader, FieldGroup::Interactions) {
+        return Err(AppError::Forbidden(
+            "the interaction log is kept for the MSLs and admins".into(),
+        ));
+    }
     Ok(store::interactions_of(conn, proposal_id)?)
 }
 

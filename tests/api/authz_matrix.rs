@@ -318,7 +318,7 @@ fn rows() -> Vec<Row> {
         Row { method: "GET", path: "/api/v1/proposals/{id}/decision", body: None, expect: [401, 404, 404, 404, 404, 404, 404, 404, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/decision", body: Json(|_| json!({"outcome": "reject", "rationale": "x"})),
-            expect: [401, 409, 404, 404, 404, 404, 404, 409, 404],
+            expect: [401, 403, 404, 404, 404, 404, 404, 409, 404],
         },
         Row { method: "GET", path: "/api/v1/committees", body: None, expect: [401, 403, 403, 403, 403, 200, 403, 200, 403] },
         Row {
@@ -348,7 +348,7 @@ fn rows() -> Vec<Row> {
         },
         Row {
             method: "POST", path: "/proposals/{id}/decision", body: Form(|_| form(&[("outcome", "reject"), ("rationale", "x")])),
-            expect: [303, 409, 404, 404, 404, 404, 404, 409, 404],
+            expect: [303, 403, 404, 404, 404, 404, 404, 409, 404],
         },
         Row { method: "GET", path: "/ranking", body: None, expect: [303, 403, 403, 403, 403, 200, 403, 200, 403] },
         Row { method: "GET", path: "/admin/committees", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200, 403] },
@@ -377,7 +377,7 @@ fn rows() -> Vec<Row> {
             expect: [401, 201, 404, 404, 404, 404, 404, 403, 404],
         },
         Row { method: "POST", path: "/proposals/{id}/advice", body: Form(|_| form(&[("body", "質問です")])), expect: [303, 303, 404, 404, 404, 404, 404, 403, 404] },
-        Row { method: "GET", path: "/api/v1/proposals/{id}/interactions", body: None, expect: [401, 200, 404, 404, 404, 404, 404, 200, 404] },
+        Row { method: "GET", path: "/api/v1/proposals/{id}/interactions", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 200, 404] },
         Row {
             method: "POST", path: "/api/v1/proposals/{id}/interactions",
             body: Json(|_| json!({"occurred_on": "2026-11-01", "channel": "call", "summary": "x"})),

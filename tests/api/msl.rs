@@ -536,12 +536,17 @@ async fn the_interaction_log_is_append_only() {
         )
         .await;
     assert_eq!(by_investigator.status(), 403);
-    let list = json(
-        app.get(
+    // The log is the company's record of its MSLs' contacts: not the investigator's to read.
+    let read_by_investigator = app
+        .get(
             &yamada.token,
             &format!("/api/v1/proposals/{id}/interactions"),
         )
-        .await,
+        .await;
+    assert_eq!(read_by_investigator.status(), 403);
+    let list = json(
+        app.get(&msl.token, &format!("/api/v1/proposals/{id}/interactions"))
+            .await,
     )
     .await;
     assert_eq!(list[0]["summary"], "研究デザインについて面談");

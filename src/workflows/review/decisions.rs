@@ -18,6 +18,8 @@ use crate::store::users;
 use crate::workflows::lifecycle::TransitionExtras;
 use crate::workflows::proposals::{self as proposals};
 
+use super::common::require_chair_or_admin;
+
 pub struct DecisionInput {
     pub outcome: Outcome,
     pub rationale: String,
@@ -65,6 +67,8 @@ pub fn decide(
         .map(str::trim)
         .filter(|r| !r.is_empty());
     let before = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    // Who may decide is answered before whether a decision is possible now.
+    require_chair_or_admin(principal)?;
     let round = before.row.round;
     let after = crate::workflows::lifecycle::transition_with(
         conn,

@@ -62,17 +62,18 @@ pub fn sections(
             "advice".into(),
             json!({"thread": top, "can_post": relation.is_owner || relation.is_assigned_msl, "sections": SECTIONS}),
         );
-        let interactions = &support.interactions;
-        context.insert(
-            "interactions".into(),
-            json!({
-                "items": interactions.iter().map(|(i, name)| json!({
-                    "occurred_on": i.occurred_on.to_string(), "channel": i.channel, "summary": i.summary, "msl_name": name,
-                })).collect::<Vec<_>>(),
-                "can_log": relation.is_assigned_msl,
-                "channels": CHANNELS,
-            }),
-        );
+        if let Some(interactions) = &support.interactions {
+            context.insert(
+                "interactions".into(),
+                json!({
+                    "items": interactions.iter().map(|(i, name)| json!({
+                        "occurred_on": i.occurred_on.to_string(), "channel": i.channel, "summary": i.summary, "msl_name": name,
+                    })).collect::<Vec<_>>(),
+                    "can_log": relation.is_assigned_msl,
+                    "channels": CHANNELS,
+                }),
+            );
+        }
     }
     let mut items = Vec::new();
     for (d, uploader) in &support.documents {
