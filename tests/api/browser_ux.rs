@@ -438,3 +438,50 @@ async fn every_page_fits_a_phone_and_passes_axe_core() {
     );
     browser.close().await;
 }
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver: .ci/run installs them and passes --include-ignored"]
+async fn terminating_without_a_reason_returns_to_the_form_marked_required_in_english() {
+    let app = spawn_app().await;
+    let study = crate::study::approved_study(&app).await;
+    let browser = Browser::start(&app, "en", PHONE).await;
+    browser.sign_in(&app, &study.admin).await;
+    // The language switch makes the pages English for this Japanese-preferring admin.
+    browser.goto("/").await;
+    browser.click("button[name='lang'][value='en']").await;
+    browser
+        .wait_for_path("back on the dashboard", |p| p == "/")
+        .await;
+    let page = format!("/proposals/{}", study.id);
+    browser.goto(&page).await;
+    // The reason carries the required mark because the transition rule needs one.
+    let label = text(&browser, "label[for='reason-terminate']").await;
+    assert!(label.contains("Required"), "required mark: {label:?}");
+    browser
+        .click("form:has(input[name=action][value=terminate]) button[type='submit']")
+        .await;
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Id("reason-terminate-error"))
+        .await
+        .expect("the error at the terminate form, not a bare 422 page");
+    let focused = browser
+        .eval("return document.activeElement.className;")
+        .await;
+    assert!(
+        focused
+            .as_str()
+            .unwrap_or_default()
+            .contains("form-error-summary"),
+        "focus on the summary: {focused}"
+    );
+    let h1 = text(&browser, "h1").await;
+    assert!(
+        !h1.contains("Please check"),
+        "the proposal page, not an error page: {h1}"
+    );
+    browser.assert_axe_clean("terminate-error").await;
+    browser.close().await;
+}

@@ -16,7 +16,7 @@ use crate::domain::lifecycle::Status;
 use crate::domain::review::{ConflictKind, Criterion, Outcome};
 use crate::error::{AppError, FieldError, WebError};
 use crate::http::web::flash::redirect_with_flash;
-use crate::http::web::{page_lang, redirect, render_page};
+use crate::http::web::{page_lang, render_page};
 use crate::state::AppState;
 use crate::templates::translate;
 use crate::workflows::review::{self as workflow, CommitteeInput, DecisionInput, ReviewInput};
@@ -408,7 +408,10 @@ pub async fn assign_from_form(
         workflow::assign_reviewer(conn, &principal, &pid, &reviewer)
     })
     .await?;
-    Ok(redirect(&format!("/proposals/{id}/committee")))
+    Ok(redirect_with_flash(
+        &format!("/proposals/{id}/committee"),
+        "reviewer_assigned",
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -465,7 +468,12 @@ pub async fn decide_from_form(
     })
     .await;
     let errors = match result {
-        Ok(_) => return Ok(redirect(&format!("/proposals/{id}/committee"))),
+        Ok(_) => {
+            return Ok(redirect_with_flash(
+                &format!("/proposals/{id}/committee"),
+                "decision_recorded",
+            ));
+        }
         Err(AppError::Validation(errors)) => localise(&errors, lang),
         // Quorum not met and no override: say so beside the override field.
         Err(AppError::Conflict(detail)) if detail.contains("quorum") => BTreeMap::from([(
@@ -630,7 +638,10 @@ pub async fn create_committee_from_form(
     })
     .await;
     match result {
-        Ok(_) => Ok(redirect("/admin/committees?created=1")),
+        Ok(_) => Ok(redirect_with_flash(
+            "/admin/committees",
+            "committee_created",
+        )),
         Err(AppError::Validation(errors)) => {
             let messages = localise(&errors, lang);
             render_committees(

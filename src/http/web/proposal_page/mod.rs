@@ -59,10 +59,13 @@ pub async fn render_show(
         principal.role,
         crate::domain::Role::Chair | crate::domain::Role::Admin
     );
-    let actions: Vec<&str> = workflow::actions_for(principal, &loaded)
-        .into_iter()
+    let allowed = workflow::actions_for(principal, &loaded);
+    let reason_required: Vec<&str> = allowed
+        .iter()
+        .filter(|a| lifecycle::needs_reason(loaded.status, **a))
         .map(|a| a.as_str())
         .collect();
+    let actions: Vec<&str> = allowed.into_iter().map(|a| a.as_str()).collect();
     // Only the investigator edits, and only while the proposal is open for editing.
     let can_edit =
         principal.user_id == loaded.row.owner_id && lifecycle::is_editable_by_owner(loaded.status);
@@ -101,6 +104,7 @@ pub async fn render_show(
         "events": events,
         "can_edit": can_edit,
         "actions": actions,
+        "reason_required": reason_required,
         "saved": false,
         "decision": decision.map(|d| json!({
             "outcome": d.outcome.as_str(), "rationale": d.rationale, "conditions": d.conditions,
