@@ -364,6 +364,25 @@ async fn every_page_fits_a_phone_and_passes_axe_core() {
         let sizes = browser
             .eval("return [document.documentElement.scrollWidth, window.innerWidth];")
             .await;
+        let header = browser
+            .eval(
+                "const h = document.querySelector('.site-header').getBoundingClientRect().height; \
+                 const bar = [...document.querySelectorAll('.form-actions')] \
+                   .filter(e => getComputedStyle(e).position === 'sticky') \
+                   .map(e => e.getBoundingClientRect().height); \
+                 return [h, bar.length ? Math.max(...bar) : 0];",
+            )
+            .await;
+        let header_px = header[0].as_f64().unwrap_or_default();
+        let sticky_px = header[1].as_f64().unwrap_or_default();
+        if header_px > 120.0 {
+            found.push(format!("{who} {path}: header {header_px} px > 120"));
+        }
+        if sticky_px > 84.4 {
+            found.push(format!(
+                "{who} {path}: sticky bar {sticky_px} px > 10% of 844"
+            ));
+        }
         if sizes[0].as_u64() > sizes[1].as_u64() {
             let name = format!("wide-{who}-{}", path.replace('/', "_"));
             browser.screenshot(&name).await;
@@ -449,9 +468,14 @@ async fn terminating_without_a_reason_returns_to_the_form_marked_required_in_eng
     // The language switch makes the pages English for this Japanese-preferring admin.
     browser.goto("/").await;
     browser.click("button[name='lang'][value='en']").await;
+    // Wait for the switch's answer: leaving before it would race its redirect.
     browser
-        .wait_for_path("back on the dashboard", |p| p == "/")
-        .await;
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Css("html[lang='en']"))
+        .await
+        .expect("the page in English");
     let page = format!("/proposals/{}", study.id);
     browser.goto(&page).await;
     // The reason carries the required mark because the transition rule needs one.
