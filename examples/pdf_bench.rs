@@ -52,7 +52,8 @@ fn main() -> anyhow::Result<()> {
         committee_id: None,
         advice_requested_at: None,
     };
-    let loaded = Loaded::from_row(row).map_err(|e| anyhow!("{e}"))?;
+    let loaded = Loaded::from_row(row, liaison::domain::access::Relation::Admin)
+        .map_err(|e| anyhow!("{e}"))?;
     // The MSL/reviewer audience reads nothing from the database; the connection is unused.
     let mut conn = db::establish(":memory:")?;
 

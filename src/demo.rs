@@ -296,7 +296,7 @@ pub fn load(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<()> 
             body: "ご助言ありがとうございます。12か月間の定義を追記します。",
             parent_id: Some(&advice.id),
         })?;
-        msl_workflow::log_interaction(
+        let interaction = msl_workflow::log_interaction(
             conn,
             msl,
             &second.row.id,
@@ -304,6 +304,7 @@ pub fn load(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<()> 
             "meeting",
             "研究デザインについて施設にて面談（約45分）。",
         )?;
+        demo_insights(conn, admin, msl, &interaction.id, &suzuki.user_id)?;
 
         let withdrawn = workflow::create(conn, yamada, proposal(
             "LIA-101 の長期安全性に関する後ろ向きデータベース研究",
@@ -320,5 +321,86 @@ pub fn load(conn: &mut DbConnection, settings: &Settings) -> anyhow::Result<()> 
         println!("  {:<13} {email:<32} {name}", role.as_str());
     }
     println!("Open {}/signin", settings.base_url);
+    Ok(())
+}
+
+/// Listening priorities and insights (docs/PRODUCT.md#field-insights): one acknowledged, one
+/// submitted with a justified compliance match, one draft recorded from the interaction.
+fn demo_insights(
+    conn: &mut DbConnection,
+    admin: &Principal,
+    msl: &Principal,
+    interaction_id: &str,
+    investigator_id: &str,
+) -> Result<(), AppError> {
+    use crate::workflows::insights::{self as insights, InsightInput, PriorityInput};
+    let from = chrono::NaiveDate::from_ymd_opt(2026, 4, 1);
+    let anticoagulation = insights::create_priority(
+        conn,
+        admin,
+        &PriorityInput {
+            therapeutic_area: "循環器",
+            product: "LIA-202",
+            question_ja: "アブレーション後の抗凝固療法はどのくらいの期間継続されているか？",
+            question_en: "How long is anticoagulation continued after ablation?",
+            active_from: from,
+            active_to: None,
+        },
+    )?;
+    let renal = insights::create_priority(
+        conn,
+        admin,
+        &PriorityInput {
+            therapeutic_area: "糖尿病・腎臓",
+            product: "LIA-101",
+            question_ja: "腎機能低下例で用量調整はどのように行われているか？",
+            question_en: "How is the dose adjusted in renal impairment?",
+            active_from: from,
+            active_to: None,
+        },
+    )?;
+    let first = insights::create_insight(conn, msl, InsightInput {
+        title: "アブレーション後の抗凝固療法の中止時期にばらつき".into(),
+        body: "複数の施設で、アブレーション後3か月での中止と継続が混在しているとの声。ガイドラインの解釈に差がある。".into(),
+        category: "treatment_practice".into(),
+        source: "one_to_one".into(),
+        therapeutic_area: "循環器".into(),
+        product: "LIA-202".into(),
+        interaction_id: Some(interaction_id.to_string()),
+        investigator_ids: vec![investigator_id.to_string()],
+        priority_ids: vec![anticoagulation.id.clone()],
+        ..Default::default()
+    })?;
+    insights::submit_insight(conn, msl, &first.row.id, None)?;
+    insights::acknowledge_insight(conn, admin, &first.row.id)?;
+    let second = insights::create_insight(conn, msl, InsightInput {
+        title: "腎機能低下例での用量調整の情報ニーズ".into(),
+        body: "eGFR 30未満の患者での使用経験が少なく、適応外となる用量についての質問が学会で複数あった（回答はしていない）。".into(),
+        category: "unmet_need".into(),
+        source: "congress".into(),
+        therapeutic_area: "糖尿病・腎臓".into(),
+        product: "LIA-101".into(),
+        priority_ids: vec![renal.id.clone()],
+        ..Default::default()
+    })?;
+    insights::submit_insight(
+        conn,
+        msl,
+        &second.row.id,
+        Some("学会での質疑を記録したもので、適応外使用を勧めたものではない。"),
+    )?;
+    insights::create_insight(
+        conn,
+        msl,
+        InsightInput {
+            title: "服薬アドヒアランス評価の負担".into(),
+            body: "PDCの算出に必要な処方データの収集が施設の負担になるとの意見。".into(),
+            category: "protocol_feasibility".into(),
+            source: "one_to_one".into(),
+            therapeutic_area: "循環器".into(),
+            interaction_id: Some(interaction_id.to_string()),
+            ..Default::default()
+        },
+    )?;
     Ok(())
 }

@@ -38,6 +38,12 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "web/admin_committees.html",
     "web/overdue.html",
     "web/calendar.html",
+    "web/_charts.html",
+    "web/programme.html",
+    "web/insight_report.html",
+    "web/insights.html",
+    "web/insight.html",
+    "web/admin_priorities.html",
 ];
 
 macro_rules! email_templates {

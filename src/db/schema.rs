@@ -194,6 +194,11 @@ diesel::allow_tables_to_appear_in_same_query!(
     calendar_tokens,
     cro_assignments,
     webhooks,
+    listening_priorities,
+    insights,
+    insight_links,
+    insight_history,
+    insight_restricted_phrases,
 );
 
 diesel::table! {
@@ -450,3 +455,71 @@ diesel::table! {
 diesel::joinable!(cro_assignments -> proposals (proposal_id));
 diesel::joinable!(cro_assignments -> organizations (organization_id));
 diesel::joinable!(webhooks -> organizations (organization_id));
+
+diesel::table! {
+    listening_priorities (id) {
+        id -> Text,
+        therapeutic_area -> Text,
+        product -> Text,
+        question_ja -> Text,
+        question_en -> Text,
+        active_from -> Date,
+        active_to -> Nullable<Date>,
+        created_by -> Text,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+    }
+}
+
+diesel::table! {
+    insights (id) {
+        id -> Text,
+        author_id -> Text,
+        status -> Text,
+        title -> Text,
+        body -> Text,
+        category -> Text,
+        source -> Text,
+        therapeutic_area -> Text,
+        product -> Text,
+        interaction_id -> Nullable<Text>,
+        justification -> Nullable<Text>,
+        created_at -> Timestamp,
+        updated_at -> Timestamp,
+        submitted_at -> Nullable<Timestamp>,
+        acknowledged_at -> Nullable<Timestamp>,
+        acknowledged_by -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    insight_links (insight_id, kind, target_id) {
+        insight_id -> Text,
+        kind -> Text,
+        target_id -> Text,
+    }
+}
+
+diesel::table! {
+    insight_history (id) {
+        id -> Text,
+        insight_id -> Text,
+        at -> Timestamp,
+        actor_id -> Text,
+        action -> Text,
+        status -> Text,
+        snapshot -> Text,
+        compliance_matches -> Text,
+        justification -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    insight_restricted_phrases (id) {
+        id -> Text,
+        phrase -> Text,
+        kind -> Text,
+        created_by -> Text,
+        created_at -> Timestamp,
+    }
+}

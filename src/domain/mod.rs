@@ -1,9 +1,14 @@
 //! Plain-Rust domain rules: no HTTP, no SQL.
 
+pub mod access;
 pub mod identifiers;
+pub mod insights;
+pub mod insights_compliance;
+pub mod insights_report;
 pub mod lifecycle;
 pub mod money;
 pub mod net;
+pub mod programme;
 pub mod programme_time;
 pub mod proposal;
 pub mod redirect;

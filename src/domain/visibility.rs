@@ -86,6 +86,10 @@ pub enum FieldGroup {
     CroAssignment,
     /// Payments and their amounts.
     Payments,
+    /// MSL field insights, listening priorities and the insight report: internal to medical
+    /// affairs. The committee (chairs included) decides on scientific merit and never sees
+    /// what the field said; investigators and CROs are outside the company.
+    Insights,
 }
 
 use FieldGroup as G;
@@ -115,6 +119,7 @@ pub const VISIBILITY: &[(FieldGroup, [bool; 5])] = &[
     (G::StudyTracking, [Y, Y, Y, Y, Y]),
     (G::CroAssignment, [Y, N, Y, N, Y]),
     (G::Payments, [Y, N, N, N, N]),
+    (G::Insights, [Y, N, N, Y, N]),
 ];
 
 /// Whether `audience` sees `group`. A group missing from the table is seen by nobody.
@@ -141,6 +146,11 @@ pub fn audit_action_group(action: &str) -> FieldGroup {
         | "enrollment.update" => G::StudyTracking,
         "cro.assign" | "cro.unassign" => G::CroAssignment,
         "payment.schedule" | "payment.paid" => G::Payments,
+        insight
+            if insight.starts_with("insight.") || insight.starts_with("listening_priority.") =>
+        {
+            G::Insights
+        }
         transition if transition.starts_with("proposal.") => G::Status,
         _ => G::Payments,
     }
@@ -275,7 +285,7 @@ mod tests {
         for (group, row) in VISIBILITY {
             assert!(row[0], "{group:?}: admins see everything");
         }
-        assert_eq!(VISIBILITY.len(), 19);
+        assert_eq!(VISIBILITY.len(), 20);
     }
 
     #[test]
@@ -401,6 +411,21 @@ mod tests {
         assert!(!event_actor_shown(A::Cro, "start_review"));
         assert!(event_actor_shown(A::Committee, "reject"));
         assert!(event_actor_shown(A::Investigator, "submit"));
+    }
+
+    #[test]
+    fn insights_are_for_admins_and_msls_only() {
+        for audience in [A::Committee, A::Investigator, A::Cro] {
+            assert!(!sees(audience, G::Insights), "{audience:?}");
+            for action in ["insight.submit", "listening_priority.create"] {
+                let after = Some(json!({"body": "処方増"}));
+                assert_eq!(
+                    project_audit_record(audience, action, Some("msl"), None, after, None),
+                    None
+                );
+            }
+        }
+        assert!(sees(A::Admin, G::Insights) && sees(A::Msl, G::Insights));
     }
 
     #[test]

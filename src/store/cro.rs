@@ -118,6 +118,21 @@ pub fn assignments_of(
         .load(conn)
 }
 
+/// The role of `organization_id` on the study, while it is assigned.
+pub fn assigned_role(
+    conn: &mut DbConnection,
+    proposal_id: &str,
+    organization_id: &str,
+) -> QueryResult<Option<String>> {
+    cro_assignments::table
+        .filter(cro_assignments::proposal_id.eq(proposal_id))
+        .filter(cro_assignments::organization_id.eq(organization_id))
+        .filter(cro_assignments::unassigned_at.is_null())
+        .select(cro_assignments::cro_role)
+        .first(conn)
+        .optional()
+}
+
 pub fn is_assigned(
     conn: &mut DbConnection,
     proposal_id: &str,

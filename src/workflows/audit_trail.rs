@@ -10,7 +10,7 @@ use crate::db::DbConnection;
 use crate::domain::visibility::{Audience, project_audit_record};
 use crate::error::{AppError, AppResult};
 use crate::store::audit;
-use crate::workflows::{access, proposals};
+use crate::workflows::proposals;
 
 /// One record as the reader may see it.
 #[derive(Debug, Clone, PartialEq)]
@@ -38,7 +38,7 @@ pub fn for_proposal(
 ) -> AppResult<Vec<AuditEntry>> {
     let loaded = proposals::load(conn, principal, id, ProposalAction::ViewAudit)?;
     // The policy lets only the owner and admins this far.
-    let audience = access::audience(principal, &loaded.row.owner_id);
+    let audience = loaded.access.audience();
     if !matches!(audience, Audience::Admin | Audience::Investigator) {
         return Err(AppError::Forbidden(
             "only the proposal's investigator and admins read its audit trail".into(),

@@ -276,7 +276,7 @@ pub fn assignments(
     proposal_id: &str,
 ) -> AppResult<Vec<CroAssignmentRow>> {
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
-    let reader = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    let reader = loaded.access.audience();
     if !sees(reader, FieldGroup::CroAssignment) {
         return Err(AppError::Forbidden(
             "which CRO works on a study is shown to its investigator, the CRO and admins".into(),

@@ -6,7 +6,7 @@
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::auth::policy::{self, ProposalAction};
+use crate::auth::policy::ProposalAction;
 use crate::db::{self, DbConnection};
 use crate::domain::Role;
 use crate::domain::lifecycle::{self, Action, GuardFacts, TransitionError};
@@ -19,6 +19,7 @@ use crate::store::proposals::{self as proposal_store, NewEvent, StatusChange};
 use crate::store::review::{self as review_store, rubric_of};
 use crate::store::study::{self as study_store, GatesRow};
 use crate::store::users;
+use crate::workflows::access::Access;
 use crate::workflows::proposals::{Loaded, issues_to_errors, load};
 use crate::workflows::webhook_events;
 
@@ -141,7 +142,7 @@ pub fn transition_with(
         Vec::new()
     };
     facts.complete = completeness.is_empty();
-    let actor = policy::lifecycle_actor(principal, &current.row.owner_id);
+    let actor = current.access.lifecycle_actor();
     let next = match lifecycle::transition(current.status, action, actor, &facts) {
         Ok(next) => next,
         Err(TransitionError::NotAllowed { allowed, .. }) => {
@@ -288,6 +289,7 @@ pub fn transition_with(
         row,
         content: current.content,
         status: next,
+        access: Access::new(current.access.relation, next),
     })
 }
 

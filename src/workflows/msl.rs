@@ -10,6 +10,7 @@ use crate::auth::Principal;
 use crate::auth::policy::ProposalAction;
 use crate::db::{self, DbConnection};
 use crate::domain::Role;
+use crate::domain::access::Relation as AccessRelation;
 use crate::domain::lifecycle::Status;
 use crate::domain::visibility::{FieldGroup, sees, sees_document};
 use crate::error::{AppError, AppResult, FieldError};
@@ -95,7 +96,7 @@ pub fn page_support(
         }
         thread = store::advice_thread(conn, proposal_id)?;
     }
-    let reader = crate::workflows::access::audience(principal, &relation.loaded.row.owner_id);
+    let reader = relation.loaded.access.audience();
     if relation.in_conversation() && sees(reader, FieldGroup::Interactions) {
         interactions = Some(store::interactions_of(conn, proposal_id)?);
     }
@@ -122,12 +123,11 @@ pub fn relation(
     proposal_id: &str,
 ) -> AppResult<Relation> {
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
-    let is_assigned_msl =
-        principal.role == Role::Msl && store::is_assigned(conn, proposal_id, &principal.user_id)?;
+    let relation = &loaded.access.relation;
     Ok(Relation {
-        is_owner: principal.user_id == loaded.row.owner_id,
-        is_admin: principal.role == Role::Admin,
-        is_assigned_msl,
+        is_owner: *relation == AccessRelation::Owner,
+        is_admin: *relation == AccessRelation::Admin,
+        is_assigned_msl: *relation == AccessRelation::AssignedMsl,
         loaded,
     })
 }
@@ -450,7 +450,7 @@ pub fn interactions(
 ) -> AppResult<Vec<(InteractionRow, String)>> {
     let relation = relation(conn, principal, proposal_id)?;
     require_conversation(&relation)?;
-    let reader = crate::workflows::access::audience(principal, &relation.loaded.row.owner_id);
+    let reader = relation.loaded.access.audience();
     if !sees(reader, FieldGroup::Interactions) {
         return Err(AppError::Forbidden(
             "the interaction log is kept for the MSLs and admins".into(),
@@ -597,7 +597,7 @@ pub fn documents(
     proposal_id: &str,
 ) -> AppResult<Vec<DocumentMeta>> {
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
-    let reader = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    let reader = loaded.access.audience();
     Ok(store::documents_of(conn, proposal_id)?
         .into_iter()
         .filter(|d| sees_document(reader, &d.doc_type))
@@ -611,7 +611,7 @@ pub fn download(
     document_id: &str,
 ) -> AppResult<(DocumentMeta, Vec<u8>)> {
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
-    let reader = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    let reader = loaded.access.audience();
     let (meta, bytes) = store::document_content(conn, proposal_id, document_id)?;
     // A document the reader may not see (a budget document for a CRO) does not exist for them.
     if !sees_document(reader, &meta.doc_type) {

@@ -3,18 +3,18 @@
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::auth::policy::{self, ProposalAction, ProposalFacts};
+use crate::auth::policy::{self, ProposalAction};
 use crate::db::DbConnection;
 use crate::domain::Role;
+use crate::domain::access::Relation;
 use crate::domain::lifecycle::{self, Action, GuardFacts, Status};
 use crate::domain::proposal::{FieldIssue, ProposalContent, diff};
 use crate::domain::text;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::audit::{self, Entry};
-use crate::store::msl as msl_store;
 use crate::store::proposals::{self, ListScope, ProposalRow, SearchColumns};
-use crate::store::review as review_store;
 use crate::store::users;
+use crate::workflows::access::{self, Access};
 
 pub use crate::store::proposals::{ListFilter, ProposalListRow};
 
@@ -24,10 +24,13 @@ pub struct Loaded {
     pub row: ProposalRow,
     pub content: ProposalContent,
     pub status: Status,
+    /// The loading caller's access (`workflows::access`).
+    pub access: Access,
 }
 
 impl Loaded {
-    pub fn from_row(row: ProposalRow) -> AppResult<Loaded> {
+    /// `row` parsed, for a caller standing in `relation` to it.
+    pub fn from_row(row: ProposalRow, relation: Relation) -> AppResult<Loaded> {
         let content: ProposalContent = serde_json::from_str(&row.content)?;
         let status: Status = row
             .status
@@ -37,49 +40,9 @@ impl Loaded {
             row,
             content,
             status,
+            access: Access::new(relation, status),
         })
     }
-}
-
-/// The caller's relation to a proposal, as the policy needs it.
-pub fn facts<'a>(
-    conn: &mut DbConnection,
-    principal: &Principal,
-    row: &'a ProposalRow,
-    status: Status,
-) -> AppResult<ProposalFacts<'a>> {
-    let mut facts = ProposalFacts {
-        owner_id: &row.owner_id,
-        status,
-        assigned_msl: false,
-        cleared_reviewer: false,
-        uncleared_reviewer: false,
-        assigned_cro: false,
-        recused: false,
-    };
-    match principal.role {
-        // An assigned MSL sees a draft only when the investigator asked for advice on it.
-        Role::Msl => {
-            facts.assigned_msl = msl_store::is_assigned(conn, &row.id, &principal.user_id)?
-                && (status != Status::Draft || row.advice_requested_at.is_some());
-        }
-        Role::Reviewer | Role::Chair => {
-            if let Some(assignment) =
-                review_store::assignment_of(conn, &row.id, row.round, &principal.user_id)?
-            {
-                facts.cleared_reviewer = assignment.coi_status == "none";
-                facts.uncleared_reviewer = assignment.coi_status != "none";
-                facts.recused = assignment.coi_status == "conflict";
-            }
-        }
-        Role::Cro => {
-            if let Some(org) = &principal.organization_id {
-                facts.assigned_cro = crate::store::cro::is_assigned(conn, &row.id, org)?;
-            }
-        }
-        _ => {}
-    }
-    Ok(facts)
 }
 
 /// Loads a proposal the caller may act on; hidden ones are `NotFound`. An MSL trying to edit
@@ -111,10 +74,10 @@ fn authorise(
     row: ProposalRow,
     action: ProposalAction,
 ) -> AppResult<Loaded> {
-    let loaded = Loaded::from_row(row)?;
+    let mut loaded = Loaded::from_row(row, Relation::Unrelated(principal.role))?;
+    loaded.access.relation = access::relation(conn, principal, &loaded.row, loaded.status)?;
     let id = loaded.row.id.as_str();
-    let facts = facts(conn, principal, &loaded.row, loaded.status)?;
-    let decision = policy::proposal(principal, action, &facts);
+    let decision = loaded.access.decide(action);
     if decision == policy::Decision::Forbidden
         && principal.role == Role::Msl
         && action == ProposalAction::EditFields
@@ -165,8 +128,8 @@ pub fn list_scope(principal: &Principal) -> ListScope {
 /// Actions the caller could take now: permitted for their role, with every guard met that
 /// the caller cannot meet in the request itself (completeness and a reason they supply).
 /// Review decisions and activation stay hidden until the records they need exist.
-pub fn actions_for(principal: &Principal, loaded: &Loaded) -> Vec<Action> {
-    let actor = policy::lifecycle_actor(principal, &loaded.row.owner_id);
+pub fn actions_for(loaded: &Loaded) -> Vec<Action> {
+    let actor = loaded.access.lifecycle_actor();
     let facts = GuardFacts {
         complete: true,
         reason: Some("given with the request".into()),
@@ -258,7 +221,7 @@ pub fn create(
         Entry::new(&principal.actor(), "proposal.create", "proposal", &row.id)
             .after(serde_json::to_value(&content)?),
     )?;
-    Loaded::from_row(row)
+    Loaded::from_row(row, Relation::Owner)
 }
 
 /// Replaces the content of an editable proposal. `expected_version` comes from `If-Match`
@@ -305,5 +268,6 @@ pub fn update(
         row,
         content,
         status: current.status,
+        access: current.access,
     })
 }

@@ -5,9 +5,9 @@
 use crate::auth::Principal;
 use crate::auth::policy::ProposalAction;
 use crate::db::DbConnection;
+use crate::domain::Lang;
 use crate::domain::proposal::ProposalContent;
 use crate::domain::reference::{FileName, Reference, ReportKind};
-use crate::domain::{Lang, Role};
 use crate::error::{AppError, AppResult};
 use crate::pdf::{Block, Document, Info, PageLabel};
 use crate::store::{msl as msl_store, proposals as proposal_store, users};
@@ -27,13 +27,14 @@ pub enum Audience {
     Other,
 }
 
-pub fn audience_of(principal: &Principal, loaded: &Loaded) -> Audience {
-    if matches!(principal.role, Role::Chair | Role::Admin) {
-        Audience::Committee
-    } else if principal.user_id == loaded.row.owner_id {
-        Audience::Investigator
-    } else {
-        Audience::Other
+/// The review section the loading caller reads: the committee's whole record for the chair and
+/// admins, the investigator's letter for the owner, nothing of the review for anyone else.
+pub fn audience_of(loaded: &Loaded) -> Audience {
+    use crate::domain::access::Relation;
+    match loaded.access.relation {
+        Relation::Admin | Relation::Chair { .. } => Audience::Committee,
+        Relation::Owner => Audience::Investigator,
+        _ => Audience::Other,
     }
 }
 
@@ -160,8 +161,8 @@ pub fn summary(
     lang: Lang,
 ) -> AppResult<Report> {
     let mut loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
-    let audience = audience_of(principal, &loaded);
-    let reader = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    let audience = audience_of(&loaded);
+    let reader = loaded.access.audience();
     crate::domain::visibility::project_content(reader, &mut loaded.content);
     Ok(Report {
         document: summary_for(conn, &loaded, audience, lang)?,
@@ -499,7 +500,7 @@ pub fn status_report(
     ])];
     study_blocks(conn, &loaded, lang, &mut blocks)?;
     blocks.push(Block::Heading(t(lang, "pdf.timeline")));
-    let events = crate::workflows::timeline::events(conn, principal, &loaded)?;
+    let events = crate::workflows::timeline::events(conn, &loaded)?;
     blocks.push(Block::Table {
         headers: vec![
             t(lang, "pdf.date"),
@@ -521,7 +522,7 @@ pub fn status_report(
         widths: vec![1.2, 2.0, 1.6, 1.6],
         right_align: vec![],
     });
-    let reader = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    let reader = loaded.access.audience();
     let documents: Vec<_> = msl_store::documents_of(conn, proposal_id)?
         .into_iter()
         .filter(|d| crate::domain::visibility::sees_document(reader, &d.doc_type))
@@ -575,7 +576,10 @@ pub fn investigator_summary_pdf(
     proposal_id: &str,
     lang: Lang,
 ) -> AppResult<Vec<u8>> {
-    let loaded = Loaded::from_row(proposal_store::find(conn, proposal_id)?)?;
+    let loaded = Loaded::from_row(
+        proposal_store::find(conn, proposal_id)?,
+        crate::domain::access::Relation::Owner,
+    )?;
     let document = summary_for(conn, &loaded, Audience::Investigator, lang)?;
     render(&document)
 }

@@ -10,7 +10,7 @@ use crate::domain::proposal::{FieldChange, ProposalContent, diff};
 use crate::domain::visibility::project_content;
 use crate::error::{AppError, AppResult};
 use crate::store::proposals as store;
-use crate::workflows::{access, proposals};
+use crate::workflows::proposals;
 
 pub struct Round {
     pub round: i32,
@@ -21,7 +21,7 @@ pub struct Round {
 /// Every submitted round of proposal `id`, as `principal` may see it.
 pub fn rounds(conn: &mut DbConnection, principal: &Principal, id: &str) -> AppResult<Vec<Round>> {
     let loaded = proposals::load(conn, principal, id, ProposalAction::View)?;
-    let audience = access::audience(principal, &loaded.row.owner_id);
+    let audience = loaded.access.audience();
     store::rounds(conn, id)?
         .into_iter()
         .map(|r| {

@@ -490,7 +490,75 @@ fn rows() -> Vec<Row> {
             expect: [401, 403, 404, 404, 404, 404, 404, 409, 404],
         },
         Row { method: "DELETE", path: "/api/v1/proposals/{id}/cro/{organization_id}", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 404, 404] },
+        // Insights (#22): admins and MSLs only; drafts are their author's.
+        Row { method: "GET", path: "/api/v1/listening-priorities", body: None, expect: [401, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row {
+            method: "POST", path: "/api/v1/listening-priorities",
+            body: Json(|_| json!({"therapeutic_area": "糖尿病", "question_ja": "問い", "question_en": "Question", "active_from": "2026-01-01"})),
+            expect: [401, 403, 403, 403, 403, 403, 403, 201, 403],
+        },
+        Row {
+            method: "PUT", path: "/api/v1/listening-priorities/{id}",
+            body: Json(|_| json!({"therapeutic_area": "糖尿病", "question_ja": "問い", "question_en": "Question", "active_from": "2026-01-01"})),
+            expect: [401, 403, 403, 403, 403, 403, 403, 200, 403],
+        },
+        Row { method: "GET", path: "/api/v1/insights", body: None, expect: [401, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row { method: "POST", path: "/api/v1/insights", body: Json(|_| insight_json()), expect: [401, 403, 403, 201, 403, 403, 403, 403, 403] },
+        Row { method: "GET", path: "/api/v1/insights/{id}", body: None, expect: [401, 403, 403, 200, 403, 403, 403, 404, 403] },
+        Row { method: "PUT", path: "/api/v1/insights/{id}", body: Json(|_| insight_json()), expect: [401, 403, 403, 200, 403, 403, 403, 404, 403] },
+        Row { method: "POST", path: "/api/v1/insights/{id}/submit", body: Json(|_| json!({})), expect: [401, 403, 403, 200, 403, 403, 403, 403, 403] },
+        Row { method: "POST", path: "/api/v1/insights/{id}/acknowledge", body: Json(|_| json!({})), expect: [401, 403, 403, 403, 403, 403, 403, 200, 403] },
+        Row { method: "GET", path: "/api/v1/insights/{id}/history", body: None, expect: [401, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row { method: "GET", path: "/api/v1/restricted-phrases", body: None, expect: [401, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row {
+            method: "POST", path: "/api/v1/restricted-phrases", body: Json(|_| json!({"phrase": format!("制限語{}", unique()), "kind": "other"})),
+            expect: [401, 403, 403, 403, 403, 403, 403, 204, 403],
+        },
+        Row { method: "GET", path: "/api/v1/reports/insights", body: None, expect: [401, 403, 403, 422, 403, 403, 403, 422, 403] },
+        Row { method: "GET", path: "/api/v1/reports/insights.pdf", body: None, expect: [401, 403, 403, 422, 403, 403, 403, 422, 403] },
+        Row { method: "GET", path: "/api/v1/reports/insights.csv", body: None, expect: [401, 403, 403, 422, 403, 403, 403, 422, 403] },
+        Row { method: "GET", path: "/programme", body: None, expect: [303, 403, 403, 403, 403, 200, 403, 200, 403] },
+        Row { method: "GET", path: "/reports/insights", body: None, expect: [303, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row { method: "GET", path: "/reports/insights.pdf", body: None, expect: [303, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row { method: "GET", path: "/reports/insights.csv", body: None, expect: [303, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row { method: "GET", path: "/insights", body: None, expect: [303, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row { method: "POST", path: "/insights", body: Form(|_| insight_form()), expect: [303, 403, 403, 303, 403, 403, 403, 403, 403] },
+        Row { method: "GET", path: "/insights/new", body: None, expect: [303, 403, 403, 200, 403, 403, 403, 403, 403] },
+        // By now the fixture's insight is acknowledged: no longer edited or submitted.
+        Row { method: "GET", path: "/insights/{id}", body: None, expect: [303, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row { method: "POST", path: "/insights/{id}", body: Form(|_| insight_form()), expect: [303, 403, 403, 409, 403, 403, 403, 403, 403] },
+        Row { method: "POST", path: "/insights/{id}/submit", body: Form(|_| form(&[])), expect: [303, 403, 403, 409, 403, 403, 403, 403, 403] },
+        Row { method: "POST", path: "/insights/{id}/acknowledge", body: Form(|_| form(&[])), expect: [303, 403, 403, 403, 403, 403, 403, 409, 403] },
+        Row { method: "GET", path: "/admin/listening-priorities", body: None, expect: [303, 403, 403, 200, 403, 403, 403, 200, 403] },
+        Row {
+            method: "POST", path: "/admin/listening-priorities",
+            body: Form(|_| form(&[("therapeutic_area", "糖尿病"), ("question_ja", "問い"), ("question_en", "Question"), ("active_from", "2026-01-01")])),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
+        },
+        Row {
+            method: "POST", path: "/admin/listening-priorities/{id}",
+            body: Form(|_| form(&[("therapeutic_area", "糖尿病"), ("question_ja", "問い"), ("question_en", "Question"), ("active_from", "2026-01-01")])),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
+        },
+        Row {
+            method: "POST", path: "/admin/restricted-phrases", body: Form(|_| form(&[("phrase", &format!("制限語W{}", unique())), ("kind", "other")])),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
+        },
     ]
+}
+
+fn insight_json() -> Value {
+    json!({"title": "腎機能と用量", "body": "用量調整の実態について", "category": "unmet_need", "source": "one_to_one", "therapeutic_area": "糖尿病"})
+}
+
+fn insight_form() -> Vec<(String, String)> {
+    form(&[
+        ("title", "腎機能と用量"),
+        ("body", "用量調整の実態について"),
+        ("category", "unmet_need"),
+        ("source", "one_to_one"),
+        ("therapeutic_area", "糖尿病"),
+    ])
 }
 
 #[test]
@@ -517,6 +585,8 @@ struct Fixture {
     org_id: String,
     key_id: String,
     webhook_id: String,
+    priority_id: String,
+    insight_id: String,
 }
 
 fn fixture(app: &TestApp) -> Fixture {
@@ -659,7 +729,40 @@ fn fixture(app: &TestApp) -> Fixture {
     .unwrap();
     let payment =
         liaison::store::study::insert_payment(&mut conn, &draft.row.id, None, 1, "JPY").unwrap();
+    let msl_user =
+        liaison::store::users::find(&mut conn, user_ids[3].as_deref().unwrap_or_default()).unwrap();
+    let msl_principal = liaison::auth::Principal::from_user(&msl_user);
+    let (priority_id, insight_id) = liaison::db::write_tx(&mut conn, |conn| {
+        let priority = liaison::workflows::insights::create_priority(
+            conn,
+            &admin,
+            &liaison::workflows::insights::PriorityInput {
+                therapeutic_area: "糖尿病",
+                product: "",
+                question_ja: "問い",
+                question_en: "Question",
+                active_from: chrono::NaiveDate::from_ymd_opt(2026, 1, 1),
+                active_to: None,
+            },
+        )?;
+        let insight = liaison::workflows::insights::create_insight(
+            conn,
+            &msl_principal,
+            liaison::workflows::insights::InsightInput {
+                title: "固定インサイト".into(),
+                body: "本文".into(),
+                category: "unmet_need".into(),
+                source: "congress".into(),
+                therapeutic_area: "糖尿病".into(),
+                ..Default::default()
+            },
+        )?;
+        Ok::<_, liaison::error::AppError>((priority.id, insight.row.id))
+    })
+    .unwrap();
     Fixture {
+        priority_id,
+        insight_id,
         org_id: orgs[0].clone(),
         key_id: spare_key,
         webhook_id: webhook,
@@ -708,7 +811,14 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
     let fx = fixture(&app);
     let mut failures = Vec::new();
     for row in rows() {
-        let id = if row.path.contains("/users/") {
+        let id = if row.path.starts_with("/api/v1/insights/") || row.path.starts_with("/insights/")
+        {
+            &fx.insight_id
+        } else if row.path.starts_with("/api/v1/listening-priorities/")
+            || row.path.starts_with("/admin/listening-priorities/")
+        {
+            &fx.priority_id
+        } else if row.path.contains("/users/") {
             &fx.msl_id
         } else if row.path.contains("/outbox/") {
             &fx.outbox_id

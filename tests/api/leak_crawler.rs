@@ -138,6 +138,7 @@ pub(crate) struct Scenario {
     hook_a: String,
     hook_b: String,
     user_id_for_users_route: String,
+    insight_id: String,
 }
 
 fn user(app: &TestApp, email: &str, role: Role) -> TestUser {
@@ -218,12 +219,41 @@ pub(crate) async fn scenario(app: &TestApp) -> Scenario {
         json!({"body": "LKADVICE 主要評価項目について"}),
     )
     .await;
-    call(
+    let interaction = call(
         app,
         "POST",
         &msl.token,
         &p("/interactions"),
         json!({"occurred_on": "2026-11-20", "channel": "meeting", "summary": "LKINTERACTION 面談"}),
+    )
+    .await;
+    // A field insight from that contact, answering a listening priority (#22).
+    let priority = call(
+        app,
+        "POST",
+        &admin.token,
+        "/api/v1/listening-priorities",
+        json!({"therapeutic_area": "糖尿病", "question_ja": "LKPRIORITY 使用実態は？",
+               "question_en": "LKPRIORITY use?", "active_from": "2026-01-01"}),
+    )
+    .await;
+    let insight = call(
+        app,
+        "POST",
+        &msl.token,
+        "/api/v1/insights",
+        json!({"title": "LKINSIGHT 用量", "body": "LKINSIGHT 腎機能低下例での用量調整", "category": "unmet_need",
+               "source": "one_to_one", "therapeutic_area": "糖尿病", "interaction_id": interaction["id"],
+               "investigator_ids": [owner.id], "listening_priority_ids": [priority["id"]]}),
+    )
+    .await;
+    let insight_id = insight["id"].as_str().unwrap_or_default().to_string();
+    call(
+        app,
+        "POST",
+        &msl.token,
+        &format!("/api/v1/insights/{insight_id}/submit"),
+        json!({}),
     )
     .await;
     let mut documents = Vec::new();
@@ -394,6 +424,8 @@ pub(crate) async fn scenario(app: &TestApp) -> Scenario {
         marker("LKCOITEXT", FieldGroup::CoiText),
         marker("LKADVICE", FieldGroup::Advice),
         marker("LKINTERACTION", FieldGroup::Interactions),
+        marker("LKINSIGHT", FieldGroup::Insights),
+        marker("LKPRIORITY", FieldGroup::Insights),
         // Kept with the declaration; no output shows it, so it is checked for leaks only.
         Marker {
             spelling: true,
@@ -469,6 +501,7 @@ pub(crate) async fn scenario(app: &TestApp) -> Scenario {
         hook_a,
         hook_b,
         user_id_for_users_route: cleared.id.clone(),
+        insight_id,
     }
 }
 
@@ -476,6 +509,11 @@ pub(crate) async fn scenario(app: &TestApp) -> Scenario {
 fn allowed(principal: &Principal, marker: &Marker) -> bool {
     if principal.own.iter().any(|own| own == &marker.text) {
         return true;
+    }
+    // Insights are not about one proposal: their column is read by role (every MSL reads
+    // the priorities and the insight report; an MSL's own insights are theirs).
+    if marker.group == FieldGroup::Insights {
+        return matches!(principal.name, "admin" | "assigned MSL" | "other MSL");
     }
     match principal.relation.audience() {
         Some(audience) => sees(audience, marker.group),
@@ -528,6 +566,8 @@ fn concrete_paths(template: &str, s: &Scenario) -> Vec<String> {
         &s.org_a
     } else if template.starts_with("/api/v1/committees/") {
         &s.committee_id
+    } else if template.starts_with("/api/v1/insights/") || template.starts_with("/insights/") {
+        &s.insight_id
     } else {
         &s.proposal_id
     };
@@ -537,6 +577,15 @@ fn concrete_paths(template: &str, s: &Scenario) -> Vec<String> {
     let with_query = match template {
         "/api/v1/exports/disclosure.csv" => format!("{base}?fiscal_year=2026"),
         "/api/v1/proposals/{id}/diff" => format!("{base}?from=1&to=1"),
+        // The insight report over the days around now (the insight was submitted today).
+        t if t.contains("/reports/insights") => {
+            let today = chrono::Utc::now().date_naive();
+            let from = today - chrono::Duration::days(30);
+            format!(
+                "{base}?from={from}&to={}",
+                today + chrono::Duration::days(1)
+            )
+        }
         _ => base,
     };
     if template.contains("{document_id}") {
@@ -698,7 +747,11 @@ async fn every_marker_reaches_exactly_the_audiences_the_visibility_table_allows(
                 "lkrevone",
             ],
         ),
-        ("assigned MSL", &["LKADVICE", "LKINTERACTION"]),
+        (
+            "assigned MSL",
+            &["LKADVICE", "LKINTERACTION", "LKINSIGHT", "LKPRIORITY"],
+        ),
+        ("other MSL", &["LKPRIORITY"]),
         ("assigned CRO", &["LKTITLE", "LKPROTOCOLDOC"]),
     ];
     let mut unreached = Vec::new();

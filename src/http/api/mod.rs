@@ -1,6 +1,7 @@
 //! The JSON API under `/api/v1`: request/response types and thin handlers.
 
 pub mod cro;
+pub mod insights;
 pub mod me;
 pub mod msl;
 pub mod openapi;

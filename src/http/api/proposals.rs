@@ -86,10 +86,10 @@ fn respond(
     Ok(respond_named(principal, loaded, owner_name))
 }
 
-fn respond_named(principal: &Principal, loaded: Loaded, owner_name: String) -> ProposalResponse {
-    let allowed_actions = workflow::actions_for(principal, &loaded);
+fn respond_named(_principal: &Principal, loaded: Loaded, owner_name: String) -> ProposalResponse {
+    let allowed_actions = workflow::actions_for(&loaded);
     let mut loaded = loaded;
-    let audience = crate::workflows::access::audience(principal, &loaded.row.owner_id);
+    let audience = loaded.access.audience();
     crate::domain::visibility::project_content(audience, &mut loaded.content);
     ProposalResponse {
         id: loaded.row.id,

@@ -3,10 +3,13 @@
 
 pub mod admin;
 pub mod assets;
+pub mod charts;
 pub mod dashboard;
 pub mod error_page;
 pub mod flash;
+pub mod insights;
 pub mod msl;
+pub mod programme;
 pub mod proposal_form;
 pub mod proposal_page;
 pub mod proposals;

@@ -993,6 +993,16 @@ pub fn example(schema: &Value, components: &Value, name: &str, depth: usize) -> 
     if let Some(values) = schema["enum"].as_array() {
         return values.first().cloned().unwrap_or(Value::Null);
     }
+    // All parts of an allOf hold at once (a flattened struct): merge their examples.
+    if let Some(parts) = schema["allOf"].as_array().filter(|p| p.len() > 1) {
+        let mut merged = Map::new();
+        for part in parts {
+            if let Value::Object(fields) = example(part, components, name, depth) {
+                merged.extend(fields);
+            }
+        }
+        return Value::Object(merged);
+    }
     for key in ["oneOf", "anyOf", "allOf"] {
         if let Some(variants) = schema[key].as_array() {
             let chosen = variants.iter().find(|v| v["type"] != "null");

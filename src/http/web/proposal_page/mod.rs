@@ -43,7 +43,7 @@ pub async fn render_show(
         db::run(&state.pool, move |conn| {
             let loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
             let owner_name = workflow::owner_name(conn, &loaded)?;
-            let events = crate::workflows::timeline::events(conn, &p, &loaded)?;
+            let events = crate::workflows::timeline::events(conn, &loaded)?;
             let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
                 Ok(decision) => decision,
                 Err(AppError::Forbidden(_)) => None,
@@ -59,7 +59,7 @@ pub async fn render_show(
         principal.role,
         crate::domain::Role::Chair | crate::domain::Role::Admin
     );
-    let allowed = workflow::actions_for(principal, &loaded);
+    let allowed = workflow::actions_for(&loaded);
     let reason_required: Vec<&str> = allowed
         .iter()
         .filter(|a| lifecycle::needs_reason(loaded.status, **a))

@@ -68,6 +68,9 @@ pub fn sections(
                 json!({
                     "items": interactions.iter().map(|(i, name)| json!({
                         "occurred_on": i.occurred_on.to_string(), "channel": i.channel, "summary": i.summary, "msl_name": name,
+                        // The MSL who logged the contact records an insight from it (#22).
+                        "insight_from": (relation.is_assigned_msl && i.msl_id == principal.user_id)
+                            .then_some(&i.id),
                     })).collect::<Vec<_>>(),
                     "can_log": relation.is_assigned_msl,
                     "channels": CHANNELS,
