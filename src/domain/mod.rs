@@ -10,6 +10,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod net;
 pub mod programme;
+pub mod programme_time;
 pub mod proposal;
 pub mod redirect;
 pub mod reference;

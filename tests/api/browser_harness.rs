@@ -187,12 +187,22 @@ impl Browser {
         element.send_keys(value).await.expect("type");
     }
 
-    /// Clicks the first element matching a CSS selector.
+    /// Clicks the first element matching a CSS selector, scrolled to the middle of the
+    /// viewport first (out of the sticky action bar's way).
     pub async fn click(&self, css: &str) {
-        self.client
+        let element = self
+            .client
             .find(Locator::Css(css))
             .await
-            .unwrap_or_else(|_| panic!("element {css}"))
+            .unwrap_or_else(|_| panic!("element {css}"));
+        self.client
+            .execute(
+                "arguments[0].scrollIntoView({block: 'center'});",
+                vec![serde_json::to_value(&element).expect("element reference")],
+            )
+            .await
+            .unwrap_or_else(|e| panic!("scroll to {css}: {e}"));
+        element
             .click()
             .await
             .unwrap_or_else(|e| panic!("click {css}: {e}"));

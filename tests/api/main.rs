@@ -14,6 +14,7 @@ mod browser;
 mod browser_harness;
 mod browser_insights;
 mod browser_parity;
+mod browser_ux;
 mod cro;
 mod database;
 mod errors;

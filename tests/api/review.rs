@@ -4,13 +4,13 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, TestUser, complete_proposal, json, spawn_app_with};
 use crate::smtp_sink::{SmtpSink, parse};
 
-struct Committee {
-    chair: TestUser,
-    reviewers: Vec<TestUser>,
+pub(crate) struct Committee {
+    pub chair: TestUser,
+    pub reviewers: Vec<TestUser>,
     id: String,
 }
 
-async fn committee(
+pub(crate) async fn committee(
     app: &TestApp,
     admin: &TestUser,
     quorum: i32,
@@ -43,7 +43,7 @@ async fn committee(
     }
 }
 
-async fn submitted_proposal(app: &TestApp, investigator: &TestUser) -> String {
+pub(crate) async fn submitted_proposal(app: &TestApp, investigator: &TestUser) -> String {
     let created = json(
         app.post_json(
             &investigator.token,
@@ -65,7 +65,7 @@ async fn submitted_proposal(app: &TestApp, investigator: &TestUser) -> String {
     id
 }
 
-async fn start_and_assign(app: &TestApp, committee: &Committee, id: &str) {
+pub(crate) async fn start_and_assign(app: &TestApp, committee: &Committee, id: &str) {
     let started = app
         .post_json(
             &committee.chair.token,

@@ -175,7 +175,7 @@ pub async fn list_milestones(
         workflow::milestones(conn, &principal, &id)
     })
     .await?;
-    let today = db::now().date();
+    let today = crate::clock::programme_today();
     Ok(web::Json(
         rows.into_iter()
             .map(|m| milestone_response(m, today))
@@ -229,7 +229,7 @@ pub async fn create_milestone(
         )?;
         let location = format!("/api/v1/proposals/{id}/milestones/{}", row.id);
         Ok((
-            serde_json::to_value(milestone_response(row, db::now().date()))?,
+            serde_json::to_value(milestone_response(row, crate::clock::programme_today()))?,
             location,
         ))
     })
@@ -304,7 +304,7 @@ pub async fn update_milestone(
     .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(row.version)))
-        .json(milestone_response(row, db::now().date())))
+        .json(milestone_response(row, crate::clock::programme_today())))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -740,7 +740,7 @@ pub async fn list_overdue(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> AppResult<web::Json<Vec<OverdueItem>>> {
-    let today = db::now().date();
+    let today = crate::clock::programme_today();
     let rows = db::run(&state.pool, move |conn| {
         workflow::overdue(conn, &principal, today)
     })

@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::study::lowers_enrollment;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::audit::{self, Entry};
@@ -38,7 +38,7 @@ pub fn add_enrollment(
     let mut errors = Vec::new();
     match as_of {
         None => errors.push(FieldError::new("as_of", "required", "is required")),
-        Some(d) if d > db::now().date() => {
+        Some(d) if d > crate::clock::programme_today() => {
             errors.push(FieldError::new("as_of", "range", "cannot be in the future"))
         }
         Some(_) => {}

@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::auth::Principal;
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::Role;
 use crate::domain::lifecycle::Status;
 use crate::domain::study::{
@@ -27,7 +27,7 @@ pub fn section(
         return Ok(Value::Null);
     }
     let id = &loaded.row.id;
-    let today = db::now().date();
+    let today = crate::clock::programme_today();
     let is_owner = principal.user_id == loaded.row.owner_id;
     let is_admin = principal.role == Role::Admin;
     let open = matches!(
