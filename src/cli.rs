@@ -112,6 +112,7 @@ pub fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    crate::clock::configure(settings.time_zone);
     match run(cli, settings) {
         Ok(code) => code,
         Err(error) => {

@@ -55,6 +55,9 @@ pub struct Settings {
     pub mail_per_client_per_hour: u32,
     /// When set, `/metrics` requires `Authorization: Bearer <this>`.
     pub metrics_token: Option<String>,
+    /// The programme's time zone (`LIAISON_TIME_ZONE`, an IANA name): displayed times and
+    /// "today" for overdue, reminders, fiscal years and reference years.
+    pub time_zone: chrono_tz::Tz,
 }
 
 impl Default for Settings {
@@ -93,6 +96,7 @@ impl Default for Settings {
             mail_per_address_per_hour: 5,
             // Generous: behind a reverse proxy every client shares the proxy's address.
             mail_per_client_per_hour: 200,
+            time_zone: crate::domain::programme_time::DEFAULT_ZONE,
         }
     }
 }
@@ -234,6 +238,15 @@ impl Settings {
                 "LIAISON_MAIL_PER_CLIENT_PER_HOUR",
                 defaults.mail_per_client_per_hour,
             )?,
+            time_zone: match get("LIAISON_TIME_ZONE") {
+                None => defaults.time_zone,
+                Some(name) => {
+                    crate::domain::programme_time::parse_zone(&name).ok_or_else(|| ConfigError {
+                        name: "LIAISON_TIME_ZONE",
+                        message: format!("{name:?} is not an IANA time zone such as Asia/Tokyo"),
+                    })?
+                }
+            },
         })
     }
 

@@ -113,6 +113,7 @@ impl Application {
         listener: TcpListener,
     ) -> anyhow::Result<Application> {
         crate::templates::init(settings.template_dir.clone());
+        crate::clock::configure(settings.time_zone);
         let (pool, key) = prepare(&settings)?;
         let port = listener.local_addr()?.port();
         let worker_health = std::sync::Arc::new(WorkerHealth::default());
@@ -242,6 +243,18 @@ fn run(listener: TcpListener, state: web::Data<AppState>) -> anyhow::Result<Serv
                         let _ = response.response_mut().add_cookie(&cookie);
                     }
                     Ok(response)
+                }
+            })
+            .wrap_fn(|req, srv| {
+                // Web error pages in the reader's language, with navigation and request id.
+                let api = http::is_api(req.path());
+                let future = srv.call(req);
+                async move {
+                    let response = future.await?;
+                    if api {
+                        return Ok(response);
+                    }
+                    http::web::error_page::localise(response).await
                 }
             })
             .wrap_fn(move |req, srv| {

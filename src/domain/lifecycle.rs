@@ -286,6 +286,12 @@ pub fn transition(
 
 /// True when taking `action` from `from` opens a new review round (first submission or
 /// resubmission); the caller bumps the round counter.
+/// Whether `action` from `from` needs a reason: the rule that validation enforces is also
+/// the one that puts the required mark on the reason field.
+pub fn needs_reason(from: Status, action: Action) -> bool {
+    rule(from, action).is_some_and(|r| r.guards.contains(&Guard::Reason))
+}
+
 pub fn starts_new_round(from: Status, action: Action) -> bool {
     action == Action::Submit && matches!(from, Status::Draft | Status::RevisionRequested)
 }

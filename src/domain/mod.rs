@@ -1,6 +1,7 @@
 //! Plain-Rust domain rules: no HTTP, no SQL.
 
 pub mod access;
+pub mod account;
 pub mod identifiers;
 pub mod insights;
 pub mod insights_compliance;
@@ -9,6 +10,7 @@ pub mod lifecycle;
 pub mod money;
 pub mod net;
 pub mod programme;
+pub mod programme_time;
 pub mod proposal;
 pub mod redirect;
 pub mod reference;

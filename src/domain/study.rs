@@ -28,6 +28,12 @@ pub const PUBLICATION_STATUSES: &[&str] = &[
     "rejected",
 ];
 
+/// Whether a cumulative enrollment figure of `count` lowers the latest one recorded: such an
+/// update corrects an earlier figure, and needs a reason (it is audited as a correction).
+pub fn lowers_enrollment(latest: Option<i64>, count: i64) -> bool {
+    latest.is_some_and(|latest| count < latest)
+}
+
 /// A milestone is overdue from the day after its due date until it is completed. Computed
 /// from the date every time, never stored.
 pub fn days_overdue(
@@ -197,6 +203,15 @@ pub const CSV_BOM: &str = "\u{feff}";
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn only_a_lower_figure_than_the_latest_is_a_correction() {
+        use super::lowers_enrollment;
+        assert!(!lowers_enrollment(None, 0));
+        assert!(!lowers_enrollment(Some(12), 12));
+        assert!(!lowers_enrollment(Some(12), 13));
+        assert!(lowers_enrollment(Some(12), 5));
+    }
+
     use super::*;
 
     fn date(y: i32, m: u32, d: u32) -> NaiveDate {

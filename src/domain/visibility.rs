@@ -143,7 +143,7 @@ pub fn audit_action_group(action: &str) -> FieldGroup {
         "review.save" | "review.complete" => G::Scores,
         "review.decision" => G::DecisionOutcome,
         "study.gates" | "milestone.create" | "milestone.update" | "publication.create"
-        | "enrollment.update" => G::StudyTracking,
+        | "enrollment.update" | "enrollment.correct" => G::StudyTracking,
         "cro.assign" | "cro.unassign" => G::CroAssignment,
         "payment.schedule" | "payment.paid" => G::Payments,
         insight

@@ -222,6 +222,31 @@ fn register(mut cfg: Option<&mut ServiceConfig>) -> Vec<(&'static str, &'static 
         "/admin/listening-priorities/{id}" => { POST: web::insights::update_priority },
         "/admin/restricted-phrases" => { POST: web::insights::add_restricted_phrase },
         "/admin/outbox/{id}/requeue" => { POST: web::admin::requeue_from_form },
+        "/admin/organizations" => {
+            GET: web::organizations::show_organizations,
+            POST: web::organizations::create_organization,
+        },
+        "/admin/organizations/{id}" => { GET: web::organizations::show_organization },
+        "/admin/organizations/{id}/keys" => { POST: web::organizations::create_key },
+        "/admin/organizations/{id}/keys/{key_id}/revoke" => { POST: web::organizations::revoke_key },
+        "/admin/organizations/{id}/webhooks" => { POST: web::organizations::register_webhook },
+        "/admin/organizations/{id}/webhooks/{webhook_id}/ping" => { POST: web::organizations::ping_webhook },
+        "/admin/organizations/{id}/members" => { POST: web::organizations::invite_member },
+        "/profile" => { GET: web::profile::show_profile, POST: web::profile::save_details },
+        "/profile/password" => { POST: web::profile::change_password },
+        "/profile/tokens" => { POST: web::profile::create_token },
+        "/profile/tokens/{token_id}/revoke" => { POST: web::profile::revoke_token },
+        "/profile/sessions/end" => { POST: web::profile::sign_out_everywhere },
+        "/exports" => { GET: web::exports::show_exports },
+        "/exports/disclosure.csv" => { GET: web::exports::disclosure_csv },
+        "/exports/studies.csv" => { GET: web::exports::studies_csv },
+        "/proposals/{id}/audit" => { GET: web::audit::show_audit },
+        "/proposals/{id}/activate" => {
+            GET: web::study_admin::show_activation,
+            POST: web::study_admin::activate,
+        },
+        "/proposals/{id}/cro" => { POST: web::study_admin::assign_cro },
+        "/proposals/{id}/cro/{organization_id}/remove" => { POST: web::study_admin::unassign_cro },
     );
     list
 }

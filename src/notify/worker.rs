@@ -204,7 +204,7 @@ impl Worker {
                 last_reminders = Some(std::time::Instant::now());
                 // Unique outbox keys make this safe to run in every process.
                 let result = db::run_tx(&self.pool, |conn| {
-                    crate::workflows::study::queue_reminders(conn, db::now().date())
+                    crate::workflows::study::queue_reminders(conn, crate::clock::programme_today())
                 })
                 .await;
                 match result {

@@ -274,3 +274,41 @@ pub fn end_all_for_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<(
     .execute(conn)?;
     Ok(())
 }
+
+/// The open session a plain session secret names, if any.
+pub fn open_session(
+    conn: &mut DbConnection,
+    key: &SecretKey,
+    plain: &str,
+) -> QueryResult<Option<SessionRow>> {
+    sessions::table
+        .filter(sessions::token_hash.eq(key.mac_hex(SESSION_PURPOSE, plain)))
+        .filter(sessions::ended_at.is_null())
+        .select(SessionRow::as_select())
+        .first(conn)
+        .optional()
+}
+
+/// Open sessions of a user, newest first.
+pub fn open_sessions_of_user(
+    conn: &mut DbConnection,
+    user_id: &str,
+) -> QueryResult<Vec<SessionRow>> {
+    sessions::table
+        .filter(sessions::user_id.eq(user_id))
+        .filter(sessions::ended_at.is_null())
+        .order(sessions::created_at.desc())
+        .select(SessionRow::as_select())
+        .load(conn)
+}
+
+/// Ends every open session of a user ("sign out everywhere"); tokens stay.
+pub fn end_sessions_of_user(conn: &mut DbConnection, user_id: &str) -> QueryResult<usize> {
+    diesel::update(
+        sessions::table
+            .filter(sessions::user_id.eq(user_id))
+            .filter(sessions::ended_at.is_null()),
+    )
+    .set(sessions::ended_at.eq(Some(db::now())))
+    .execute(conn)
+}

@@ -176,3 +176,15 @@ pub fn active_with_role(conn: &mut DbConnection, role: Role) -> QueryResult<Vec<
         .select(UserRow::as_select())
         .load(conn)
 }
+
+/// The accounts of an organisation, in creation order.
+pub fn of_organization(
+    conn: &mut DbConnection,
+    organization_id: &str,
+) -> QueryResult<Vec<UserRow>> {
+    users::table
+        .filter(users::organization_id.eq(organization_id))
+        .order(users::id.asc())
+        .select(UserRow::as_select())
+        .load(conn)
+}

@@ -3,7 +3,6 @@
 //! emails, webhook events and audit record, all in the caller's transaction. Every status
 //! change of every workflow goes through [`transition_with`].
 
-use chrono::{Datelike, FixedOffset};
 use serde_json::json;
 
 use crate::auth::Principal;
@@ -26,11 +25,9 @@ use crate::workflows::webhook_events;
 
 /// The year of a reference number: the programme runs in Japan, so the year turns at
 /// midnight Japan time.
+/// The year of the programme's date (its time zone), not the UTC year.
 fn reference_year() -> i32 {
-    let now = chrono::Utc::now();
-    FixedOffset::east_opt(9 * 3600)
-        .map(|jst| now.with_timezone(&jst).year())
-        .unwrap_or_else(|| now.year())
+    crate::domain::programme_time::year_in(crate::clock::zone(), crate::db::now())
 }
 
 /// What some transitions take besides a reason.

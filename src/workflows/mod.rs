@@ -5,6 +5,8 @@
 pub mod access;
 pub mod audit_trail;
 pub mod cro;
+pub mod cro_assignments;
+pub mod cro_users;
 pub mod delivery;
 pub mod guardrails;
 pub mod idempotency;
@@ -13,6 +15,7 @@ pub mod insights;
 pub mod lifecycle;
 pub mod mail_limits;
 pub mod msl;
+pub mod profile;
 pub mod programme;
 pub mod proposals;
 pub mod reports;

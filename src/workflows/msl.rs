@@ -398,7 +398,7 @@ pub fn log_interaction(
     let mut errors = Vec::new();
     match occurred_on {
         None => errors.push(FieldError::new("occurred_on", "required", "is required")),
-        Some(date) if date > db::now().date() => errors.push(FieldError::new(
+        Some(date) if date > crate::clock::programme_today() => errors.push(FieldError::new(
             "occurred_on",
             "range",
             "cannot be in the future",

@@ -113,7 +113,7 @@ fn footer(lang: Lang) -> String {
     format!(
         "{} {}",
         t(lang, "pdf.generated"),
-        crate::db::now().format("%Y-%m-%d %H:%M UTC")
+        crate::clock::display(crate::db::now())
     )
 }
 
@@ -594,7 +594,7 @@ fn study_blocks(
     use crate::domain::study::days_overdue;
     use crate::store::study as study_store;
     let id = &loaded.row.id;
-    let today = crate::db::now().date();
+    let today = crate::clock::programme_today();
     let date =
         |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "—".into());
     let gates = study_store::gates(conn, id)?;

@@ -201,7 +201,7 @@ pub fn send_sign_in_link(
     queue_sign_in_link(conn, key, ttl, email)
 }
 
-fn queue_sign_in_link(
+pub(crate) fn queue_sign_in_link(
     conn: &mut DbConnection,
     key: &SecretKey,
     ttl: chrono::Duration,

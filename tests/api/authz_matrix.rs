@@ -490,6 +490,54 @@ fn rows() -> Vec<Row> {
             expect: [401, 403, 404, 404, 404, 404, 404, 409, 404],
         },
         Row { method: "DELETE", path: "/api/v1/proposals/{id}/cro/{organization_id}", body: None, expect: [401, 403, 404, 404, 404, 404, 404, 404, 404] },
+        // Added with the web pages for the API's work (#19). /admin/organizations/{id} is CRO A.
+        Row { method: "GET", path: "/admin/organizations", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200, 403] },
+        Row {
+            method: "POST", path: "/admin/organizations",
+            body: Form(|_| { let name = format!("組織W{}", unique()); form(&[("name", &name), ("kind", "cro")]) }),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
+        },
+        Row { method: "GET", path: "/admin/organizations/{id}", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200, 403] },
+        Row {
+            method: "POST", path: "/admin/organizations/{id}/keys", body: Form(|_| form(&[("name", "w"), ("expires_in_days", "30")])),
+            expect: [303, 403, 403, 403, 403, 403, 403, 200, 403],
+        },
+        Row { method: "POST", path: "/admin/organizations/{id}/keys/{key_id}/revoke", body: Form(|_| form(&[])), expect: [303, 403, 403, 403, 403, 403, 403, 303, 403] },
+        Row {
+            method: "POST", path: "/admin/organizations/{id}/webhooks", body: Form(|_| form(&[("url", "https://93.184.216.34/web"), ("secret", "")])),
+            expect: [303, 403, 403, 403, 403, 403, 403, 200, 403],
+        },
+        Row { method: "POST", path: "/admin/organizations/{id}/webhooks/{webhook_id}/ping", body: Form(|_| form(&[])), expect: [303, 403, 403, 403, 403, 403, 403, 303, 403] },
+        Row {
+            method: "POST", path: "/admin/organizations/{id}/members",
+            body: Form(|_| { let email = format!("member{}@cro.example.org", unique()); form(&[("email", &email), ("display_name", "担当"), ("lang", "ja")]) }),
+            expect: [303, 403, 403, 403, 403, 403, 403, 303, 403],
+        },
+        // One's own profile: every signed-in caller, on their own account only.
+        Row { method: "GET", path: "/profile", body: None, expect: [303, 200, 200, 200, 200, 200, 200, 200, 200] },
+        Row { method: "POST", path: "/profile", body: Form(|_| form(&[("display_name", "名前"), ("lang", "ja")])), expect: [303, 303, 303, 303, 303, 303, 303, 303, 303] },
+        // A fresh session may set a password; this one is too short.
+        Row { method: "POST", path: "/profile/password", body: Form(|_| form(&[("new_password", "short")])), expect: [303, 422, 422, 422, 422, 422, 422, 422, 422] },
+        Row {
+            method: "POST", path: "/profile/tokens", body: Form(|_| form(&[("name", "w"), ("expires_in_days", "30")])),
+            expect: [303, 200, 200, 200, 200, 200, 200, 200, 200],
+        },
+        // {token_id} is no token of the caller's.
+        Row { method: "POST", path: "/profile/tokens/{token_id}/revoke", body: Form(|_| form(&[])), expect: [303, 404, 404, 404, 404, 404, 404, 404, 404] },
+        Row { method: "POST", path: "/profile/sessions/end", body: Form(|_| form(&[])), expect: [303, 303, 303, 303, 303, 303, 303, 303, 303] },
+        Row { method: "GET", path: "/exports", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200, 403] },
+        // Without ?fiscal_year the admin is asked for one.
+        Row { method: "GET", path: "/exports/disclosure.csv", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 422, 403] },
+        Row { method: "GET", path: "/exports/studies.csv", body: None, expect: [303, 403, 403, 403, 403, 403, 403, 200, 403] },
+        Row { method: "GET", path: "/proposals/{id}/audit", body: None, expect: [303, 200, 404, 404, 404, 404, 404, 200, 404] },
+        // {id} is a draft: only an approved study is activated.
+        Row { method: "GET", path: "/proposals/{id}/activate", body: None, expect: [303, 403, 404, 404, 404, 404, 404, 409, 404] },
+        Row { method: "POST", path: "/proposals/{id}/activate", body: Form(|_| form(&[("confirm", "yes")])), expect: [303, 409, 404, 404, 404, 404, 404, 409, 404] },
+        Row {
+            method: "POST", path: "/proposals/{id}/cro", body: Form(|_| form(&[("organization_id", "{organization_id}"), ("role", "monitoring")])),
+            expect: [303, 403, 404, 404, 404, 404, 404, 409, 404],
+        },
+        Row { method: "POST", path: "/proposals/{id}/cro/{organization_id}/remove", body: Form(|_| form(&[])), expect: [303, 403, 404, 404, 404, 404, 404, 404, 404] },
         // Insights (#22): admins and MSLs only; drafts are their author's.
         Row { method: "GET", path: "/api/v1/listening-priorities", body: None, expect: [401, 403, 403, 200, 403, 403, 403, 200, 403] },
         Row {
@@ -822,7 +870,9 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
             &fx.msl_id
         } else if row.path.contains("/outbox/") {
             &fx.outbox_id
-        } else if row.path.starts_with("/api/v1/organizations/") {
+        } else if row.path.starts_with("/api/v1/organizations/")
+            || row.path.starts_with("/admin/organizations/")
+        {
             &fx.org_id
         } else if row.path.contains("/committees/") {
             &fx.committee_id
@@ -862,7 +912,12 @@ async fn every_route_answers_each_caller_as_the_matrix_says() {
                 if let Body::Form(make) = &row.body {
                     let mut fields: Vec<(String, String)> = make(caller)
                         .into_iter()
-                        .map(|(k, v)| (k, v.replace("{msl_id}", &fx.msl_id)))
+                        .map(|(k, v)| {
+                            let v = v
+                                .replace("{msl_id}", &fx.msl_id)
+                                .replace("{organization_id}", &fx.org_id);
+                            (k, v)
+                        })
                         .collect();
                     fields.push(("csrf_token".into(), csrf));
                     request = request.form(&fields);

@@ -193,6 +193,40 @@ pub(crate) async fn scenario(app: &TestApp) -> Scenario {
     let (org_a, key_a, hook_a) = organisation(app, &admin, "LKCROORGA").await;
     let (org_b, key_b, hook_b) = organisation(app, &admin, "LKCROORGB").await;
 
+    // A person of the assigned CRO, signed in on the web (invited by an admin).
+    let cro_person = {
+        let mut conn = app.conn();
+        let key = liaison::startup::secret_key(&mut conn, &app.settings).unwrap();
+        let admin_row = liaison::store::users::find(&mut conn, &admin.id).unwrap();
+        let admin_principal = liaison::auth::Principal::from_user(&admin_row);
+        let person = liaison::db::write_tx(&mut conn, |conn| {
+            liaison::workflows::cro_users::invite(
+                conn,
+                &key,
+                chrono::Duration::minutes(15),
+                &admin_principal,
+                &org_a,
+                "lkcroperson@example.jp",
+                "lkcroperson",
+                Lang::Ja,
+            )
+        })
+        .unwrap();
+        let (token, _) = liaison::store::credentials::create_user_token(
+            &mut conn,
+            &key,
+            &person.id,
+            "crawler",
+            chrono::Duration::days(1),
+        )
+        .unwrap();
+        TestUser {
+            id: person.id,
+            email: "lkcroperson@example.jp".into(),
+            token,
+        }
+    };
+
     let mut content = complete_proposal();
     content["title"] = json!("LKTITLE 腎保護効果の検討");
     content["budget_items"] = json!([
@@ -489,6 +523,10 @@ pub(crate) async fn scenario(app: &TestApp) -> Scenario {
         person("other reviewer", Relation::Unrelated, &other_reviewer),
         person("chair", Relation::Chair, &chair),
         key("assigned CRO", Relation::AssignedCro, &key_a, &org_a),
+        Principal {
+            own: vec![org_a.clone(), "lkcroperson".into(), cro_person.id.clone()],
+            ..person("assigned CRO person", Relation::AssignedCro, &cro_person)
+        },
         key("other CRO", Relation::Unrelated, &key_b, &org_b),
     ];
     Scenario {
@@ -753,6 +791,7 @@ async fn every_marker_reaches_exactly_the_audiences_the_visibility_table_allows(
         ),
         ("other MSL", &["LKPRIORITY"]),
         ("assigned CRO", &["LKTITLE", "LKPROTOCOLDOC"]),
+        ("assigned CRO person", &["LKTITLE", "LKPROTOCOLDOC"]),
     ];
     let mut unreached = Vec::new();
     for marker in s.markers.iter().filter(|m| !m.spelling) {

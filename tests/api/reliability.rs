@@ -489,7 +489,7 @@ async fn two_servers_on_one_postgres_database_run_the_whole_lifecycle() {
         None,
     )
     .await;
-    let overdue_due = (chrono::Utc::now().date_naive() - chrono::Duration::days(3)).to_string();
+    let overdue_due = (liaison::clock::programme_today() - chrono::Duration::days(3)).to_string();
     call(
         "POST",
         format!("/api/v1/proposals/{id}/milestones"),

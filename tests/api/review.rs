@@ -4,13 +4,13 @@ use serde_json::{Value, json};
 use crate::helpers::{TestApp, TestUser, complete_proposal, json, spawn_app_with};
 use crate::smtp_sink::{SmtpSink, parse};
 
-struct Committee {
-    chair: TestUser,
-    reviewers: Vec<TestUser>,
+pub(crate) struct Committee {
+    pub chair: TestUser,
+    pub reviewers: Vec<TestUser>,
     id: String,
 }
 
-async fn committee(
+pub(crate) async fn committee(
     app: &TestApp,
     admin: &TestUser,
     quorum: i32,
@@ -43,7 +43,7 @@ async fn committee(
     }
 }
 
-async fn submitted_proposal(app: &TestApp, investigator: &TestUser) -> String {
+pub(crate) async fn submitted_proposal(app: &TestApp, investigator: &TestUser) -> String {
     let created = json(
         app.post_json(
             &investigator.token,
@@ -65,7 +65,7 @@ async fn submitted_proposal(app: &TestApp, investigator: &TestUser) -> String {
     id
 }
 
-async fn start_and_assign(app: &TestApp, committee: &Committee, id: &str) {
+pub(crate) async fn start_and_assign(app: &TestApp, committee: &Committee, id: &str) {
     let started = app
         .post_json(
             &committee.chair.token,
@@ -667,4 +667,90 @@ async fn a_chair_recused_from_one_proposal_still_ranks_the_others() {
     let html = page.text().await.unwrap();
     assert!(html.contains(&format!("/proposals/{other}")), "{html}");
     assert!(!html.contains(&format!("/proposals/{recused_from}")));
+}
+
+#[actix_web::test]
+async fn the_review_page_lists_the_documents_and_declarations_once_the_reviewer_is_cleared() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let yamada = app.user("yamada@example.jp", Role::Investigator, Lang::Ja);
+    let committee = committee(&app, &admin, 1, &["alpha"]).await;
+    let id = submitted_proposal(&app, &yamada).await;
+    {
+        let mut conn = app.conn();
+        let owner = liaison::store::users::find(&mut conn, &yamada.id).unwrap();
+        let owner = liaison::auth::Principal::from_user(&owner);
+        liaison::db::write_tx(&mut conn, |conn| {
+            liaison::workflows::msl::upload_document(
+                conn,
+                &owner,
+                &id,
+                "protocol",
+                "研究計画書.pdf",
+                b"%PDF-1.7 protocol",
+            )
+        })
+        .unwrap();
+    }
+    start_and_assign(&app, &committee, &id).await;
+    let reviewer = &committee.reviewers[0];
+    let browser = app.signed_in_browser(reviewer).await;
+    let review_url = app.url(&format!("/proposals/{id}/review"));
+    let before = browser
+        .get(&review_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !before.contains("研究計画書.pdf"),
+        "nothing before the COI declaration"
+    );
+
+    let cleared = app
+        .post_json(
+            &reviewer.token,
+            &format!("/api/v1/proposals/{id}/coi"),
+            &json!({"conflict": "none"}),
+        )
+        .await;
+    assert!(cleared.status().is_success(), "{}", cleared.status());
+    let page = browser
+        .get(&review_url)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        page.contains("id=\"declarations\""),
+        "the declarations are on the page"
+    );
+    assert!(page.contains("研究計画書.pdf"), "the document is listed");
+    let documents = json(
+        app.get(&yamada.token, &format!("/api/v1/proposals/{id}/documents"))
+            .await,
+    )
+    .await;
+    let document_id = documents
+        .as_array()
+        .and_then(|d| d.first())
+        .and_then(|d| d["id"].as_str())
+        .expect("the document")
+        .to_string();
+    assert!(page.contains(&document_id), "a download link to it");
+    let href = format!("/proposals/{id}/documents/{document_id}");
+    let download = browser.get(app.url(&href)).send().await.unwrap();
+    assert_eq!(
+        download.status(),
+        200,
+        "downloaded through the access layer"
+    );
+    assert_eq!(
+        download.bytes().await.unwrap().as_ref(),
+        b"%PDF-1.7 protocol"
+    );
 }

@@ -193,7 +193,7 @@ async fn activation_is_refused_until_every_gate_is_recorded_then_allowed() {
     );
 
     // The status report shows the gates and the milestones with their overdue marks.
-    let late = (chrono::Utc::now().date_naive() - chrono::Duration::days(2)).to_string();
+    let late = (liaison::clock::programme_today() - chrono::Duration::days(2)).to_string();
     add_milestone(&app, &study.admin, id, "drug_shipped", &late, "admin").await;
     let report = app
         .get(
@@ -239,7 +239,8 @@ async fn add_milestone(
 async fn overdue_is_computed_from_the_date_and_clears_when_done() {
     let app = spawn_app_with(|s| s.run_worker = false).await;
     let study = approved_study(&app).await;
-    let today = chrono::Utc::now().date_naive();
+    // The programme's date (Asia/Tokyo), which is what "overdue" counts from.
+    let today = liaison::clock::programme_today();
     let yesterday = (today - chrono::Duration::days(3)).to_string();
     let tomorrow = (today + chrono::Duration::days(1)).to_string();
     let late = add_milestone(

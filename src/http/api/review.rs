@@ -391,7 +391,9 @@ pub struct ReviewRequest {
     /// Seen by the committee only.
     #[serde(default)]
     pub confidential_comments: String,
-    /// `true` submits the review (every score and a recommendation required).
+    /// `true` submits the review (every score and a recommendation required). A submitted
+    /// review stays submitted when saved again (then it must stay complete); only reopening it
+    /// on the web page, before the decision, makes it a draft.
     #[serde(default)]
     pub complete: bool,
 }

@@ -175,7 +175,7 @@ pub async fn list_milestones(
         workflow::milestones(conn, &principal, &id)
     })
     .await?;
-    let today = db::now().date();
+    let today = crate::clock::programme_today();
     Ok(web::Json(
         rows.into_iter()
             .map(|m| milestone_response(m, today))
@@ -229,7 +229,7 @@ pub async fn create_milestone(
         )?;
         let location = format!("/api/v1/proposals/{id}/milestones/{}", row.id);
         Ok((
-            serde_json::to_value(milestone_response(row, db::now().date()))?,
+            serde_json::to_value(milestone_response(row, crate::clock::programme_today()))?,
             location,
         ))
     })
@@ -304,7 +304,7 @@ pub async fn update_milestone(
     .await?;
     Ok(HttpResponse::Ok()
         .insert_header((header::ETAG, etag(row.version)))
-        .json(milestone_response(row, db::now().date())))
+        .json(milestone_response(row, crate::clock::programme_today())))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -321,6 +321,10 @@ pub struct EnrollmentUpdate {
     pub as_of: NaiveDate,
     /// Patients enrolled so far (cumulative).
     pub count: i64,
+    /// Required when `count` is lower than the latest recorded figure: why the earlier figure
+    /// is corrected (audited as `enrollment.correct`). Never returned.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub correction_reason: Option<String>,
 }
 
 /// Enrollment progress against the planned sample size.
@@ -345,6 +349,7 @@ pub async fn get_enrollment(
                 .map(|r| EnrollmentUpdate {
                     as_of: r.as_of,
                     count: i64::from(r.enrolled),
+                    correction_reason: None,
                 })
                 .collect(),
         })
@@ -370,12 +375,20 @@ pub async fn post_enrollment(
     let body: EnrollmentUpdate = parse_json(&req, &raw)?;
     let p = principal.clone();
     idempotent_create(&state, &req, &principal, &raw, move |conn| {
-        let row = workflow::add_enrollment(conn, &p, &id, Some(body.as_of), Some(body.count))?;
+        let row = workflow::add_enrollment(
+            conn,
+            &p,
+            &id,
+            Some(body.as_of),
+            Some(body.count),
+            body.correction_reason.as_deref(),
+        )?;
         let location = format!("/api/v1/proposals/{id}/enrollment");
         Ok((
             serde_json::to_value(EnrollmentUpdate {
                 as_of: row.as_of,
                 count: i64::from(row.enrolled),
+                correction_reason: None,
             })?,
             location,
         ))
@@ -620,7 +633,7 @@ pub struct DisclosureQuery {
     pub fiscal_year: Option<i32>,
 }
 
-fn csv_response(body: String, name: &str) -> HttpResponse {
+pub(crate) fn csv_response(body: String, name: &str) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
         .insert_header((
@@ -727,7 +740,7 @@ pub async fn list_overdue(
     state: web::Data<AppState>,
     principal: Principal,
 ) -> AppResult<web::Json<Vec<OverdueItem>>> {
-    let today = db::now().date();
+    let today = crate::clock::programme_today();
     let rows = db::run(&state.pool, move |conn| {
         workflow::overdue(conn, &principal, today)
     })

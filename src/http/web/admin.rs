@@ -12,7 +12,8 @@ use crate::auth::{Principal, WebUser};
 use crate::db;
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, WebError};
-use crate::http::web::{page_lang, redirect, render_page};
+use crate::http::web::flash::redirect_with_flash;
+use crate::http::web::{page_lang, render_page};
 use crate::state::AppState;
 use crate::templates::translate;
 use crate::validation::{self, one_line};
@@ -133,7 +134,7 @@ pub async fn create_user_from_form(
         }
     };
     match outcome {
-        Ok(_) => Ok(redirect("/admin/users?created=1")),
+        Ok(_) => Ok(redirect_with_flash("/admin/users", "user_created")),
         Err(AppError::Validation(errors)) => {
             let page_lang = page_lang(&req, Some(&principal));
             let messages: serde_json::Map<String, serde_json::Value> = errors
@@ -197,7 +198,7 @@ pub async fn update_user_from_form(
         )
     })
     .await?;
-    Ok(redirect("/admin/users"))
+    Ok(redirect_with_flash("/admin/users", "user_updated"))
 }
 
 #[derive(Debug, Deserialize)]
@@ -233,7 +234,7 @@ pub async fn show_outbox(
             json!({
                 "id": m.id, "event": m.event, "recipient": m.recipient, "status": m.status,
                 "attempts": m.attempts, "last_error": m.last_error,
-                "created_at": m.created_at.format("%Y-%m-%d %H:%M").to_string(),
+                "created_at": crate::clock::display(m.created_at),
             })
         })
         .collect();
@@ -269,5 +270,8 @@ pub async fn requeue_from_form(
         delivery::requeue(conn, &principal, &id)
     })
     .await?;
-    Ok(redirect("/admin/outbox?status=pending"))
+    Ok(redirect_with_flash(
+        "/admin/outbox?status=pending",
+        "message_requeued",
+    ))
 }

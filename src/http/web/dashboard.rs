@@ -32,7 +32,7 @@ pub async fn show_dashboard(
                         // Until no conflict is declared, only the title is shown (docs/PRODUCT.md#review).
                         "title": title,
                         "status": status,
-                        "updated_at": a.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                        "updated_at": crate::clock::display(a.updated_at),
                     })
                 })
                 .collect::<Vec<_>>());
@@ -60,7 +60,7 @@ pub async fn show_dashboard(
                     "reference": r.reference,
                     "title": r.title,
                     "status": r.status,
-                    "updated_at": r.updated_at.format("%Y-%m-%d %H:%M").to_string(),
+                    "updated_at": crate::clock::display(r.updated_at),
                 })
             })
             .collect())

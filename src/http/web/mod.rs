@@ -3,10 +3,16 @@
 
 pub mod admin;
 pub mod assets;
+pub mod audit;
 pub mod charts;
 pub mod dashboard;
+pub mod error_page;
+pub mod exports;
+pub mod flash;
 pub mod insights;
 pub mod msl;
+pub mod organizations;
+pub mod profile;
 pub mod programme;
 pub mod proposal_form;
 pub mod proposal_page;
@@ -14,6 +20,7 @@ pub mod proposals;
 pub mod review;
 pub mod signin;
 pub mod study;
+pub mod study_admin;
 
 use actix_web::http::header;
 use actix_web::{HttpRequest, HttpResponse, http::StatusCode};
@@ -58,7 +65,32 @@ pub fn render_page(
     extra: Value,
 ) -> Result<HttpResponse, WebError> {
     let lang = page_lang(req, user);
-    let mut context = json!({
+    let mut context = page_context(req, state, user, lang);
+    if let (Some(base), Value::Object(extra)) = (context.as_object_mut(), extra) {
+        base.extend(extra);
+    }
+    if let Some(message) = flash::pending_message(req, lang) {
+        context["flash"] = json!(message);
+    }
+    let body = templates::render(template, context)?;
+    let mut response = HttpResponse::build(status);
+    response
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"));
+    if req.cookie(flash::FLASH_COOKIE).is_some() {
+        response.cookie(flash::clearing_cookie());
+    }
+    Ok(response.body(body))
+}
+
+/// What every page's layout needs: language, the signed-in user, the CSRF token, the path.
+pub fn page_context(
+    req: &HttpRequest,
+    state: &AppState,
+    user: Option<&Principal>,
+    lang: Lang,
+) -> Value {
+    json!({
         "lang": lang.as_str(),
         "user": user.map(|u| json!({
             "id": u.user_id,
@@ -68,15 +100,7 @@ pub fn render_page(
         })),
         "csrf_token": csrf::form_token(req, &state.key),
         "path": req.path(),
-    });
-    if let (Some(base), Value::Object(extra)) = (context.as_object_mut(), extra) {
-        base.extend(extra);
-    }
-    let body = templates::render(template, context)?;
-    Ok(HttpResponse::build(status)
-        .content_type("text/html; charset=utf-8")
-        .insert_header((header::CACHE_CONTROL, "no-store"))
-        .body(body))
+    })
 }
 
 pub fn redirect(location: &str) -> HttpResponse {

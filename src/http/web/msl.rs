@@ -14,7 +14,7 @@ use crate::db::{self};
 use crate::domain::Lang;
 use crate::error::{AppError, FieldError, WebError};
 use crate::http::api::msl::{file_response, read_upload};
-use crate::http::web::redirect;
+use crate::http::web::flash::redirect_with_flash;
 use crate::state::AppState;
 use crate::templates::translate;
 use crate::workflows::msl::{self as workflow, AdviceInput};
@@ -62,7 +62,10 @@ pub async fn assign_msl(
         workflow::assign_msl(conn, &p, &pid, &msl)
     })
     .await?;
-    Ok(redirect(&format!("/proposals/{id}")))
+    Ok(redirect_with_flash(
+        &format!("/proposals/{id}"),
+        "msl_assigned",
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,7 +83,10 @@ pub async fn unassign_msl(
         workflow::unassign_msl(conn, &p, &pid, &msl_id)
     })
     .await?;
-    Ok(redirect(&format!("/proposals/{id}")))
+    Ok(redirect_with_flash(
+        &format!("/proposals/{id}"),
+        "msl_removed",
+    ))
 }
 
 pub async fn request_advice(
@@ -95,7 +101,10 @@ pub async fn request_advice(
         workflow::request_advice(conn, &p, &pid)
     })
     .await?;
-    Ok(redirect(&format!("/proposals/{id}")))
+    Ok(redirect_with_flash(
+        &format!("/proposals/{id}"),
+        "advice_requested",
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -135,7 +144,10 @@ pub async fn post_advice(
     })
     .await;
     match outcome {
-        Ok(row) => Ok(redirect(&format!("/proposals/{id}#advice-{}", row.id))),
+        Ok(row) => Ok(redirect_with_flash(
+            &format!("/proposals/{id}#advice-{}", row.id),
+            "advice_posted",
+        )),
         Err(AppError::Validation(errors)) => {
             let lang = crate::http::web::page_lang(&req, Some(&principal));
             rerender(
@@ -182,7 +194,10 @@ pub async fn log_interaction(
     })
     .await;
     match outcome {
-        Ok(_) => Ok(redirect(&format!("/proposals/{id}#interactions"))),
+        Ok(_) => Ok(redirect_with_flash(
+            &format!("/proposals/{id}#interactions"),
+            "interaction_logged",
+        )),
         Err(AppError::Validation(errors)) => {
             let lang = crate::http::web::page_lang(&req, Some(&principal));
             rerender(&req, &state, &principal, json!({
@@ -236,7 +251,10 @@ pub async fn upload_document(
     })
     .await;
     match outcome {
-        Ok(_) => Ok(redirect(&format!("/proposals/{id}#documents"))),
+        Ok(_) => Ok(redirect_with_flash(
+            &format!("/proposals/{id}#documents"),
+            "document_uploaded",
+        )),
         Err(AppError::UnsupportedMediaType(_)) => {
             let errors = BTreeMap::from([("file".to_string(), translate(lang, "err.media_type"))]);
             let mut response =

@@ -12,6 +12,7 @@ use crate::db;
 use crate::domain::lifecycle::{self, Action};
 use crate::domain::proposal::{FieldIssue, PrincipalInvestigator, ProposalContent};
 use crate::error::{AppError, WebError};
+use crate::http::web::flash::redirect_with_flash;
 use crate::http::web::proposal_form::{self, ParsedForm};
 use crate::http::web::{AnyForm, page_lang, redirect, render_page};
 use crate::state::AppState;
@@ -221,7 +222,10 @@ async fn handle_form(
             },
         ),
         "submit" => submit_or_show_errors(&req, &state, &principal, saved).await,
-        _ => Ok(redirect(&format!("/proposals/{id}/edit?saved=1"))),
+        _ => Ok(redirect_with_flash(
+            &format!("/proposals/{id}/edit"),
+            "draft_saved",
+        )),
     }
 }
 
@@ -239,7 +243,10 @@ async fn submit_or_show_errors(
     })
     .await;
     match outcome {
-        Ok(submitted) => Ok(redirect(&format!("/proposals/{}", submitted.row.id))),
+        Ok(submitted) => Ok(redirect_with_flash(
+            &format!("/proposals/{}", submitted.row.id),
+            "proposal_submitted",
+        )),
         Err(AppError::Validation(errors)) => render_form(
             req,
             state,
@@ -337,7 +344,7 @@ pub async fn transition_from_form(
     let committee_id = form.data.committee_id.clone();
     let p = principal.clone();
     let pid = id.clone();
-    db::run_tx(&state.pool, move |conn| {
+    let outcome = db::run_tx(&state.pool, move |conn| {
         crate::workflows::lifecycle::transition_with(
             conn,
             &p,
@@ -351,11 +358,38 @@ pub async fn transition_from_form(
             None,
         )
     })
-    .await?;
-    if action == Action::StartReview {
-        return Ok(redirect(&format!("/proposals/{id}/committee")));
+    .await;
+    if let Err(AppError::Validation(errors)) = &outcome {
+        // Back to the page with the message at that action's form and what was typed.
+        let lang = page_lang(&req, Some(&principal));
+        let message = errors
+            .first()
+            .map(|e| crate::templates::translate(lang, &format!("err.{}", e.code)))
+            .unwrap_or_default();
+        return crate::http::web::proposal_page::render_show(
+            &req,
+            &state,
+            &principal,
+            &id,
+            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
+            serde_json::json!({
+                "transition_errors": {action.as_str(): message},
+                "transition_form": {"reason": form.data.reason.clone().unwrap_or_default()},
+            }),
+        )
+        .await;
     }
-    Ok(redirect(&format!("/proposals/{id}")))
+    outcome?;
+    if action == Action::StartReview {
+        return Ok(redirect_with_flash(
+            &format!("/proposals/{id}/committee"),
+            "review_started",
+        ));
+    }
+    Ok(redirect_with_flash(
+        &format!("/proposals/{id}"),
+        "status_changed",
+    ))
 }
 
 /// The same PDFs as the API, for the signed-in page (in the page's language).

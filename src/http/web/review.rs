@@ -15,7 +15,8 @@ use crate::domain::Lang;
 use crate::domain::lifecycle::Status;
 use crate::domain::review::{ConflictKind, Criterion, Outcome};
 use crate::error::{AppError, FieldError, WebError};
-use crate::http::web::{page_lang, redirect, render_page};
+use crate::http::web::flash::redirect_with_flash;
+use crate::http::web::{page_lang, render_page};
 use crate::state::AppState;
 use crate::templates::translate;
 use crate::workflows::review::{self as workflow, CommitteeInput, DecisionInput, ReviewInput};
@@ -56,7 +57,7 @@ async fn render_review_page(
     principal: &Principal,
     status: StatusCode,
     errors: BTreeMap<String, String>,
-    saved: bool,
+    posted: Option<Value>,
 ) -> Result<HttpResponse, WebError> {
     let p = principal.clone();
     let id = req.match_info().get("id").unwrap_or_default().to_string();
@@ -96,13 +97,41 @@ async fn render_review_page(
                 "completed": review.completed,
             });
             context["version"] = json!(review.version);
+            // Downloads go through the access layer (GET /proposals/{id}/documents/{doc}).
+            context["documents"] = json!(crate::workflows::msl::documents(conn, &p, &id)?
+                .into_iter()
+                .map(|d| json!({
+                    "doc_type": d.doc_type, "version": d.version, "file_name": d.file_name,
+                    "media_type": d.media_type,
+                    "uploaded_at": d.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    "href": format!("/proposals/{}/documents/{}", d.proposal_id, d.id),
+                }))
+                .collect::<Vec<_>>());
         }
         Ok(context)
     })
     .await?;
     let mut context = context;
+    // A refused save shows what the reviewer typed, never the stored copy (nothing is lost).
+    if let Some(posted) = posted
+        && context["content"] != Value::Null
+    {
+        let scores = &posted["scores"];
+        if let Some(criteria) = context["criteria"].as_array_mut() {
+            for criterion in criteria {
+                let key = criterion["key"].as_str().unwrap_or_default().to_string();
+                criterion["score"] = scores.get(&key).cloned().unwrap_or(Value::Null);
+            }
+        }
+        for field in [
+            "recommendation",
+            "comments_to_investigator",
+            "confidential_comments",
+        ] {
+            context["review"][field] = posted[field].clone();
+        }
+    }
     context["errors"] = json!(errors);
-    context["saved"] = json!(saved);
     render_page(
         req,
         state,
@@ -113,26 +142,12 @@ async fn render_review_page(
     )
 }
 
-#[derive(Debug, Deserialize)]
-pub struct SavedQuery {
-    pub saved: Option<String>,
-}
-
 pub async fn show_review(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: WebUser,
-    query: web::Query<SavedQuery>,
 ) -> Result<HttpResponse, WebError> {
-    render_review_page(
-        &req,
-        &state,
-        &user.0,
-        StatusCode::OK,
-        BTreeMap::new(),
-        query.saved.is_some(),
-    )
-    .await
+    render_review_page(&req, &state, &user.0, StatusCode::OK, BTreeMap::new(), None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -169,7 +184,7 @@ pub async fn declare_coi_from_form(
                 &principal,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 errors,
-                false,
+                None,
             )
             .await;
         }
@@ -182,7 +197,10 @@ pub async fn declare_coi_from_form(
     })
     .await;
     match outcome {
-        Ok(_) => Ok(redirect(&format!("/proposals/{id}/review"))),
+        Ok(_) => Ok(redirect_with_flash(
+            &format!("/proposals/{id}/review"),
+            "coi_declared",
+        )),
         Err(AppError::Validation(errors)) => {
             let mut messages = localise(&errors, lang);
             if messages.contains_key("note") {
@@ -194,7 +212,7 @@ pub async fn declare_coi_from_form(
                 &principal,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 messages,
-                false,
+                None,
             )
             .await
         }
@@ -223,24 +241,48 @@ pub async fn save_review_from_form(
         .iter()
         .filter_map(|(k, v)| Some((k.strip_prefix("score.")?.to_string(), v.parse().ok()?)))
         .collect();
+    let intent = field("intent").unwrap_or_default();
     let input = ReviewInput {
         scores,
         recommendation: field("recommendation").as_deref().and_then(Outcome::parse),
         comments_to_investigator: field("comments_to_investigator").unwrap_or_default(),
         confidential_comments: field("confidential_comments").unwrap_or_default(),
-        complete: field("intent").as_deref() == Some("complete"),
+        complete: intent == "complete",
     };
+    let posted = json!({
+        "scores": input.scores,
+        "recommendation": input.recommendation.map(|o| o.as_str()),
+        "comments_to_investigator": input.comments_to_investigator,
+        "confidential_comments": input.confidential_comments,
+    });
     let version = field("version")
         .and_then(|v| v.parse().ok())
         .ok_or(AppError::PreconditionRequired)?;
     let p = principal.clone();
     let pid = id.clone();
+    let reopen = intent == "reopen";
     let outcome = db::run_tx(&state.pool, move |conn| {
-        workflow::save_review(conn, &p, &pid, version, &input)
+        if reopen {
+            workflow::reopen_review(conn, &p, &pid, version)
+        } else {
+            workflow::save_review(conn, &p, &pid, version, &input)
+        }
     })
     .await;
     match outcome {
-        Ok(_) => Ok(redirect(&format!("/proposals/{id}/review?saved=1"))),
+        Ok(review) => {
+            let flash = if reopen {
+                "review_reopened"
+            } else if review.completed {
+                "review_submitted"
+            } else {
+                "review_saved"
+            };
+            Ok(redirect_with_flash(
+                &format!("/proposals/{id}/review"),
+                flash,
+            ))
+        }
         Err(AppError::Validation(errors)) => {
             let messages: BTreeMap<String, String> = errors
                 .iter()
@@ -260,7 +302,7 @@ pub async fn save_review_from_form(
                 &principal,
                 StatusCode::UNPROCESSABLE_ENTITY,
                 messages,
-                false,
+                Some(posted),
             )
             .await
         }
@@ -319,7 +361,7 @@ async fn render_committee_page(
             "can_decide": is_chair && status == Status::UnderReview,
             "decision": decision.map(|d| json!({
                 "outcome": d.outcome.as_str(), "rationale": d.rationale, "conditions": d.conditions,
-                "decided_at": d.decided_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "decided_at": crate::clock::display(d.decided_at.naive_utc()),
                 "quorum_override_reason": d.quorum_override_reason, "decided_by": d.decided_by,
             })),
         }))
@@ -376,7 +418,10 @@ pub async fn assign_from_form(
         workflow::assign_reviewer(conn, &principal, &pid, &reviewer)
     })
     .await?;
-    Ok(redirect(&format!("/proposals/{id}/committee")))
+    Ok(redirect_with_flash(
+        &format!("/proposals/{id}/committee"),
+        "reviewer_assigned",
+    ))
 }
 
 #[derive(Debug, Deserialize)]
@@ -433,7 +478,12 @@ pub async fn decide_from_form(
     })
     .await;
     let errors = match result {
-        Ok(_) => return Ok(redirect(&format!("/proposals/{id}/committee"))),
+        Ok(_) => {
+            return Ok(redirect_with_flash(
+                &format!("/proposals/{id}/committee"),
+                "decision_recorded",
+            ));
+        }
         Err(AppError::Validation(errors)) => localise(&errors, lang),
         // Quorum not met and no override: say so beside the override field.
         Err(AppError::Conflict(detail)) if detail.contains("quorum") => BTreeMap::from([(
@@ -598,7 +648,10 @@ pub async fn create_committee_from_form(
     })
     .await;
     match result {
-        Ok(_) => Ok(redirect("/admin/committees?created=1")),
+        Ok(_) => Ok(redirect_with_flash(
+            "/admin/committees",
+            "committee_created",
+        )),
         Err(AppError::Validation(errors)) => {
             let messages = localise(&errors, lang);
             render_committees(

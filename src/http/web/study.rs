@@ -13,7 +13,8 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::{Principal, WebUser};
 use crate::db::{self, DbConnection};
 use crate::error::{AppError, AppResult, WebError};
-use crate::http::web::{page_lang, redirect, render_page};
+use crate::http::web::flash::redirect_with_flash;
+use crate::http::web::{page_lang, render_page};
 use crate::state::AppState;
 use crate::templates::translate;
 use crate::workflows::study::{self as workflow, GatesInput, MilestoneInput, PublicationInput};
@@ -48,7 +49,10 @@ where
 {
     let (p, pid) = (principal.clone(), id.clone());
     match db::run_tx(&state.pool, move |conn| action(conn, &p, &pid)).await {
-        Ok(_) => Ok(redirect(&format!("/proposals/{id}#study"))),
+        Ok(_) => Ok(redirect_with_flash(
+            &format!("/proposals/{id}#study"),
+            "study_saved",
+        )),
         Err(AppError::Validation(errors)) => {
             let lang = page_lang(&req, Some(&principal));
             let messages: BTreeMap<String, String> = errors
@@ -197,6 +201,10 @@ pub async fn add_enrollment(
     let pairs = form.pairs;
     let as_of = date(field(&pairs, "as_of"));
     let count = field(&pairs, "count").and_then(|c| c.trim().parse::<i64>().ok());
+    // A lower figure is taken only with its reason and the confirmation ticked.
+    let correction_reason = (field(&pairs, "confirm_correction") == Some("yes"))
+        .then(|| field(&pairs, "correction_reason").map(str::to_string))
+        .flatten();
     handle(
         req,
         state,
@@ -204,7 +212,9 @@ pub async fn add_enrollment(
         path.into_inner(),
         "enrollment",
         pairs,
-        move |conn, p, id| workflow::add_enrollment(conn, p, id, as_of, count),
+        move |conn, p, id| {
+            workflow::add_enrollment(conn, p, id, as_of, count, correction_reason.as_deref())
+        },
     )
     .await
 }
@@ -295,7 +305,7 @@ pub async fn show_overdue(
     let principal = user.0;
     let lang = page_lang(&req, Some(&principal));
     let p = principal.clone();
-    let today = db::now().date();
+    let today = crate::clock::programme_today();
     let rows = db::run(&state.pool, move |conn| workflow::overdue(conn, &p, today)).await?;
     let items: Vec<Value> = rows
         .into_iter()

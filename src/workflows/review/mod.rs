@@ -6,6 +6,7 @@ mod committees;
 mod common;
 mod decisions;
 mod ranking;
+mod reopen;
 mod reviews;
 
 pub use assignment::*;
@@ -13,4 +14,5 @@ pub use committees::*;
 pub use common::*;
 pub use decisions::*;
 pub use ranking::*;
+pub use reopen::*;
 pub use reviews::*;

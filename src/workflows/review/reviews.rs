@@ -114,6 +114,9 @@ pub fn save_review(
     if current.version != expected_version {
         return Err(AppError::PreconditionFailed);
     }
+    // A submitted review stays submitted: saving it again updates it as submitted (so it must
+    // stay complete); only `reopen::reopen_review` turns it back into a draft.
+    let complete = input.complete || current.completed;
     let mut errors = Vec::new();
     for (key, score) in &input.scores {
         if !rubric.iter().any(|c| &c.key == key) {
@@ -130,7 +133,7 @@ pub fn save_review(
             ));
         }
     }
-    if input.complete {
+    if complete {
         for key in missing_scores(&rubric, &input.scores) {
             if !input.scores.contains_key(&key) {
                 errors.push(FieldError::new(
@@ -160,7 +163,7 @@ pub fn save_review(
         return Err(AppError::Validation(errors));
     }
     let scores_json = serde_json::to_string(&input.scores)?;
-    let completed_at = input.complete.then(db::now);
+    let completed_at = complete.then(db::now);
     if !store::save_review(
         conn,
         &current.assignment_id,
@@ -177,7 +180,7 @@ pub fn save_review(
     }
     audit::append(
         conn,
-        Entry::new(&principal.actor(), if input.complete { "review.complete" } else { "review.save" }, "proposal", proposal_id)
+        Entry::new(&principal.actor(), if complete { "review.complete" } else { "review.save" }, "proposal", proposal_id)
             .before(json!({"scores": current.scores, "recommendation": current.recommendation, "completed": current.completed}))
             .after(json!({
                 "assignment_id": current.assignment_id,
@@ -185,7 +188,7 @@ pub fn save_review(
                 "recommendation": input.recommendation,
                 "comments_to_investigator": input.comments_to_investigator,
                 "confidential_comments": input.confidential_comments,
-                "completed": input.complete,
+                "completed": complete,
             })),
     )?;
     Ok(my_review(conn, principal, proposal_id)?.0)

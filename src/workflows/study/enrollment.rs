@@ -4,7 +4,8 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
+use crate::domain::study::lowers_enrollment;
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::audit::{self, Entry};
 use crate::store::study::{self as store};
@@ -31,12 +32,13 @@ pub fn add_enrollment(
     proposal_id: &str,
     as_of: Option<NaiveDate>,
     enrolled: Option<i64>,
+    correction_reason: Option<&str>,
 ) -> AppResult<store::EnrollmentRow> {
     load_study(conn, principal, proposal_id, true)?;
     let mut errors = Vec::new();
     match as_of {
         None => errors.push(FieldError::new("as_of", "required", "is required")),
-        Some(d) if d > db::now().date() => {
+        Some(d) if d > crate::clock::programme_today() => {
             errors.push(FieldError::new("as_of", "range", "cannot be in the future"))
         }
         Some(_) => {}
@@ -52,20 +54,42 @@ pub fn add_enrollment(
         }
         Some(n) => n as i32,
     };
+    // A lower cumulative figure corrects an earlier one: only with its reason.
+    let latest = store::enrollment_of(conn, proposal_id)?
+        .last()
+        .map(|r| i64::from(r.enrolled));
+    let correction = lowers_enrollment(latest, i64::from(count));
+    let reason = correction_reason.map(str::trim).filter(|r| !r.is_empty());
+    if errors.is_empty() && correction {
+        match reason {
+            None => errors.push(FieldError::new(
+                "correction_reason",
+                "correction_required",
+                "the count is lower than the latest recorded: give the reason for the correction",
+            )),
+            Some(r) if r.chars().count() > 2000 => errors.push(FieldError::new(
+                "correction_reason",
+                "too_long",
+                "at most 2000 characters",
+            )),
+            Some(_) => {}
+        }
+    }
     let Some(as_of) = as_of.filter(|_| errors.is_empty()) else {
         return Err(AppError::Validation(errors));
     };
     let row = store::insert_enrollment(conn, proposal_id, as_of, count, &principal.user_id)?;
-    audit::append(
-        conn,
-        Entry::new(
-            &principal.actor(),
-            "enrollment.update",
-            "proposal",
-            proposal_id,
-        )
-        .after(json!({"as_of": as_of, "enrolled": count})),
-    )?;
+    let actor = principal.actor();
+    let entry = if correction {
+        Entry::new(&actor, "enrollment.correct", "proposal", proposal_id)
+            .before(json!({"enrolled": latest}))
+            .after(json!({"as_of": as_of, "enrolled": count}))
+            .reason(reason)
+    } else {
+        Entry::new(&actor, "enrollment.update", "proposal", proposal_id)
+            .after(json!({"as_of": as_of, "enrolled": count}))
+    };
+    audit::append(conn, entry)?;
     Ok(row)
 }
 

@@ -1,7 +1,7 @@
 //! The disclosure and studies CSV exports.
 
 use crate::auth::Principal;
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::study::{CSV_BOM, csv_record, days_overdue, fiscal_year_range};
 use crate::error::{AppError, AppResult};
 use crate::store::study::{self as store};
@@ -80,7 +80,7 @@ pub fn disclosure_csv(
 /// Every tracked study with its milestones (one row per milestone).
 pub fn studies_csv(conn: &mut DbConnection, principal: &Principal) -> AppResult<String> {
     require_admin(principal)?;
-    let today = db::now().date();
+    let today = crate::clock::programme_today();
     let mut out = String::from(CSV_BOM);
     out.push_str(&csv_record(&[
         "reference".into(),

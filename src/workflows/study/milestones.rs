@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use serde_json::json;
 
 use crate::auth::Principal;
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::study::{MILESTONE_KINDS, OWNER_ROLES};
 use crate::error::{AppError, AppResult, FieldError};
 use crate::store::audit::{self, Entry};
@@ -126,7 +126,7 @@ pub fn update_milestone(
         return Err(AppError::PreconditionFailed);
     }
     if let Some(Some(done)) = completed_on
-        && done > db::now().date()
+        && done > crate::clock::programme_today()
     {
         return Err(AppError::validation_one(
             "completed_on",

@@ -1,6 +1,7 @@
 //! The proposal page: one view of a proposal assembled from what the reader may see, with the
 //! MSL and study sections built beside it. Forms elsewhere re-render it with their errors.
 
+mod cro_section;
 mod msl_sections;
 mod study_section;
 
@@ -41,7 +42,10 @@ pub async fn render_show(
     let max_upload = state.settings.upload_limit_bytes;
     let (loaded, owner_name, events, decision, reviewing, sections) =
         db::run(&state.pool, move |conn| {
-            let loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
+            let mut loaded = workflow::load(conn, &p, &id, ProposalAction::View)?;
+            // The page renders the content its reader may see (a CRO never the budget).
+            let audience = loaded.access.audience();
+            crate::domain::visibility::project_content(audience, &mut loaded.content);
             let owner_name = workflow::owner_name(conn, &loaded)?;
             let events = crate::workflows::timeline::events(conn, &loaded)?;
             let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
@@ -59,14 +63,17 @@ pub async fn render_show(
         principal.role,
         crate::domain::Role::Chair | crate::domain::Role::Admin
     );
-    let actions: Vec<&str> = workflow::actions_for(&loaded)
-        .into_iter()
+    let allowed = workflow::actions_for(&loaded);
+    let reason_required: Vec<&str> = allowed
+        .iter()
+        .filter(|a| lifecycle::needs_reason(loaded.status, **a))
         .map(|a| a.as_str())
         .collect();
+    let actions: Vec<&str> = allowed.into_iter().map(|a| a.as_str()).collect();
     // Only the investigator edits, and only while the proposal is open for editing.
     let can_edit =
         principal.user_id == loaded.row.owner_id && lifecycle::is_editable_by_owner(loaded.status);
-    let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d %H:%M UTC").to_string();
+    let fmt = |t: chrono::NaiveDateTime| crate::clock::display(t);
     let lang = page_lang(req, Some(principal));
     let events: Vec<_> = events
         .into_iter()
@@ -101,13 +108,17 @@ pub async fn render_show(
         "events": events,
         "can_edit": can_edit,
         "actions": actions,
+        "reason_required": reason_required,
         "saved": false,
         "decision": decision.map(|d| json!({
             "outcome": d.outcome.as_str(), "rationale": d.rationale, "conditions": d.conditions,
-            "comments": d.comments, "decided_at": d.decided_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+            "comments": d.comments, "decided_at": crate::clock::display(d.decided_at.naive_utc()),
         })),
         "review_href": reviewing.then(|| format!("/proposals/{}/review", loaded.row.id)),
         "committee_href": committee_member.then(|| format!("/proposals/{}/committee", loaded.row.id)),
+        // The audit trail is read by the proposal's investigator and admins.
+        "audit_href": (principal.user_id == loaded.row.owner_id || principal.role == crate::domain::Role::Admin)
+            .then(|| format!("/proposals/{}/audit", loaded.row.id)),
     });
     if let Some(map) = context.as_object_mut() {
         for source in [sections, extra] {

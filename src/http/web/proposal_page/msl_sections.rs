@@ -41,7 +41,7 @@ pub fn sections(
         let message = |row: &workflow::AdviceRow, name: &str| {
             json!({
                 "id": row.id, "author_name": name, "author_role": row.author_role, "section": row.section,
-                "body": row.body, "created_at": row.created_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                "body": row.body, "created_at": crate::clock::display(row.created_at),
             })
         };
         let top: Vec<Value> = thread
@@ -83,7 +83,7 @@ pub fn sections(
         items.push(json!({
             "id": d.id, "doc_type": d.doc_type, "version": d.version, "file_name": d.file_name,
             "media_type": d.media_type, "size_bytes": d.size_bytes, "sha256": d.sha256,
-            "uploaded_at": d.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string(), "uploaded_by_name": uploader,
+            "uploaded_at": crate::clock::display(d.uploaded_at), "uploaded_by_name": uploader,
             "href": format!("/proposals/{proposal_id}/documents/{}", d.id),
         }));
     }

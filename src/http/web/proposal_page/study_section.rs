@@ -4,7 +4,7 @@
 use serde_json::{Value, json};
 
 use crate::auth::Principal;
-use crate::db::{self, DbConnection};
+use crate::db::DbConnection;
 use crate::domain::Role;
 use crate::domain::lifecycle::Status;
 use crate::domain::study::{
@@ -27,7 +27,7 @@ pub fn section(
         return Ok(Value::Null);
     }
     let id = &loaded.row.id;
-    let today = db::now().date();
+    let today = crate::clock::programme_today();
     let is_owner = principal.user_id == loaded.row.owner_id;
     let is_admin = principal.role == Role::Admin;
     let open = matches!(
@@ -41,6 +41,11 @@ pub fn section(
         publications,
     } = workflow::records(conn, loaded)?;
     let missing = workflow::missing_gates(gates.as_ref());
+    let can_activate = super::cro_section::can_activate(principal, loaded, &missing);
+    // An assigned CRO reaches this page only through the policy: it keeps milestones and
+    // enrollment like the API's keys do.
+    let is_cro = principal.role == Role::Cro;
+    let cro = super::cro_section::cro_section(conn, principal, loaded)?;
     let (enrolled, planned, percent) =
         workflow::enrollment_progress(&enrollment, loaded.content.planned_sample_size);
     let payments = if is_admin {
@@ -59,6 +64,8 @@ pub fn section(
             "registry_id": g.registry_id,
         },
         "missing_gates": missing,
+        "can_activate": can_activate,
+        "cro": cro,
         "can_edit_gates": is_admin && open,
         "milestones": milestones.iter().map(|m| {
             let overdue = days_overdue(m.due_on, m.completed_on, today);
@@ -70,14 +77,14 @@ pub fn section(
             })
         }).collect::<Vec<_>>(),
         "can_manage": (is_owner || is_admin) && open,
-        "can_complete": (is_owner || is_admin) && open,
+        "can_complete": (is_owner || is_admin || is_cro) && open,
         "milestone_kinds": MILESTONE_KINDS,
         "owner_roles": OWNER_ROLES,
         "enrollment": {
             "planned": planned, "enrolled": enrolled, "percent": percent,
             "updates": enrollment.iter().map(|e| json!({"as_of": e.as_of.to_string(), "count": e.enrolled})).collect::<Vec<_>>(),
         },
-        "can_update_enrollment": (is_owner || is_admin) && open,
+        "can_update_enrollment": (is_owner || is_admin || is_cro) && open,
         "publications": publications.iter().map(|p| json!({
             "id": p.id, "kind": p.kind, "title": p.title, "venue": p.venue, "status": p.status,
             "doi": p.doi, "pmid": p.pmid, "congress_name": p.congress_name, "city": p.city,
