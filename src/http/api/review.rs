@@ -158,7 +158,8 @@ pub async fn get_committee(
     params(("id" = String, Path, description = "Committee id"), ("If-Match" = String, Header, description = "ETag from GET")),
     security(("bearer" = [])),
     responses((status = 200, body = CommitteeResponse), (status = 401, body = Problem), (status = 403, body = Problem),
-        (status = 404, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem), (status = 428, body = Problem)))]
+        (status = 404, body = Problem), (status = 409, body = Problem), (status = 412, body = Problem), (status = 422, body = Problem),
+        (status = 428, body = Problem)))]
 pub async fn update_committee(
     state: web::Data<AppState>,
     principal: Principal,
