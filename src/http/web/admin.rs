@@ -12,6 +12,7 @@ use crate::auth::{Principal, WebUser};
 use crate::db;
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, WebError};
+use crate::http::web::AnyForm;
 use crate::http::web::flash::redirect_with_flash;
 use crate::http::web::{page_lang, render_page};
 use crate::state::AppState;
@@ -254,14 +255,11 @@ pub async fn show_outbox(
     )
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn requeue_from_form(
     state: web::Data<AppState>,
     user: WebUser,
     path: web::Path<String>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     policy::manage_users(&principal).require()?;

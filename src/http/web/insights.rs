@@ -16,6 +16,7 @@ use crate::db;
 use crate::domain::Lang;
 use crate::domain::insights::{Category, Source};
 use crate::error::{AppError, FieldError, WebError};
+use crate::http::web::AnyForm;
 use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
 use crate::templates::translate;
@@ -246,9 +247,6 @@ pub async fn show_new(
     )
     .await
 }
-
-#[derive(Debug, Deserialize)]
-pub struct AnyForm {}
 
 pub async fn create(
     req: HttpRequest,

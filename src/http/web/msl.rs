@@ -14,6 +14,7 @@ use crate::db::{self};
 use crate::domain::Lang;
 use crate::error::{AppError, FieldError, WebError};
 use crate::http::api::msl::{file_response, read_upload};
+use crate::http::web::AnyForm;
 use crate::http::web::flash::redirect_with_flash;
 use crate::state::AppState;
 use crate::templates::translate;
@@ -68,14 +69,11 @@ pub async fn assign_msl(
     ))
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn unassign_msl(
     state: web::Data<AppState>,
     user: WebUser,
     path: web::Path<(String, String)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     let (id, msl_id) = path.into_inner();
     let (p, pid) = (user.0, id.clone());
@@ -93,7 +91,7 @@ pub async fn request_advice(
     state: web::Data<AppState>,
     user: WebUser,
     path: web::Path<String>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let (p, pid) = (user.0, id.clone());

@@ -11,6 +11,7 @@ use crate::auth::{Principal, WebUser};
 use crate::db;
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, WebError};
+use crate::http::web::AnyForm;
 use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
 use crate::templates::translate;
@@ -302,14 +303,11 @@ pub async fn create_key(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn revoke_key(
     state: web::Data<AppState>,
     user: WebUser,
     path: web::Path<(String, String)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     require_admin(&principal)?;
@@ -385,7 +383,7 @@ pub async fn ping_webhook(
     state: web::Data<AppState>,
     user: WebUser,
     path: web::Path<(String, String)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     require_admin(&principal)?;

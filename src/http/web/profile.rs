@@ -11,6 +11,7 @@ use crate::auth::{Principal, SESSION_COOKIE, WebUser};
 use crate::db;
 use crate::domain::Lang;
 use crate::error::{AppError, WebError};
+use crate::http::web::AnyForm;
 use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
 use crate::templates::translate;
@@ -220,14 +221,11 @@ pub async fn create_token(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn revoke_token(
     state: web::Data<AppState>,
     user: WebUser,
     path: web::Path<String>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     let id = path.into_inner();
@@ -242,7 +240,7 @@ pub async fn revoke_token(
 pub async fn sign_out_everywhere(
     state: web::Data<AppState>,
     user: WebUser,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     db::run_tx(&state.pool, move |conn| {

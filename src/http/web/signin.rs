@@ -14,6 +14,7 @@ use crate::auth::{SESSION_COOKIE, password};
 use crate::db;
 use crate::domain::Lang;
 use crate::error::{AppError, WebError};
+use crate::http::web::AnyForm;
 use crate::http::web::{LANG_COOKIE, page_lang, redirect, render_page, safe_next};
 use crate::state::AppState;
 use crate::templates::translate;
@@ -191,13 +192,10 @@ pub async fn redeem_link(
     Ok(response)
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn signout(
     req: HttpRequest,
     state: web::Data<AppState>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     if let Some(cookie) = req.cookie(SESSION_COOKIE) {
         let key = state.key.clone();

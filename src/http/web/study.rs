@@ -6,7 +6,6 @@ use std::collections::BTreeMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::NaiveDate;
-use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::auth::csrf::CsrfForm;
@@ -342,14 +341,11 @@ pub async fn show_calendar(
     )
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn reset_calendar(
     req: HttpRequest,
     state: web::Data<AppState>,
     user: WebUser,
-    _form: CsrfForm<EmptyForm>,
+    _form: AnyForm,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     let key = state.key.clone();

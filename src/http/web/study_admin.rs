@@ -15,6 +15,7 @@ use crate::db;
 use crate::domain::Role;
 use crate::domain::lifecycle::{Action, Status};
 use crate::error::{AppError, WebError};
+use crate::http::web::AnyForm;
 use crate::http::web::{page_lang, redirect, render_page};
 use crate::state::AppState;
 use crate::templates::translate;
@@ -152,14 +153,11 @@ pub async fn assign_cro(
     }
 }
 
-#[derive(Debug, Deserialize)]
-pub struct EmptyForm {}
-
 pub async fn unassign_cro(
     state: web::Data<AppState>,
     user: WebUser,
     path: web::Path<(String, String)>,
-    _form: CsrfForm<EmptyForm>,
+    _form: CsrfForm<AnyForm>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     let (id, org) = path.into_inner();
