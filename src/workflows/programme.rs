@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::auth::Principal;
 use crate::db::DbConnection;
@@ -49,6 +49,37 @@ pub struct Dashboard {
     pub outputs_per_year: Vec<YearCount>,
 }
 
+/// The first submission, decision and activation of one proposal.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Stages {
+    submitted_at: Option<NaiveDateTime>,
+    /// When, and whether it was an approval.
+    decided: Option<(NaiveDateTime, bool)>,
+    activated_at: Option<NaiveDateTime>,
+}
+
+/// Each proposal's first event of each stage, from `events` oldest first, in one pass (the
+/// dashboard used to scan every event once per proposal: quadratic in the programme's size).
+fn first_stage_events(events: Vec<(String, String, NaiveDateTime)>) -> HashMap<String, Stages> {
+    let mut stages: HashMap<String, Stages> = HashMap::new();
+    for (proposal_id, action, at) in events {
+        let stage = stages.entry(proposal_id).or_default();
+        match action.as_str() {
+            "submit" => {
+                stage.submitted_at.get_or_insert(at);
+            }
+            "approve" | "approve_with_conditions" | "reject" => {
+                stage.decided.get_or_insert((at, action != "reject"));
+            }
+            "activate" => {
+                stage.activated_at.get_or_insert(at);
+            }
+            _ => {}
+        }
+    }
+    stages
+}
+
 pub fn require_viewer(principal: &Principal) -> AppResult<()> {
     if matches!(principal.role, Role::Admin | Role::Chair) {
         Ok(())
@@ -66,34 +97,36 @@ pub fn dashboard(
 ) -> AppResult<Dashboard> {
     require_viewer(principal)?;
     let proposals = store::proposals_past_draft(conn)?;
-    let events = store::stage_events(conn)?;
+    let stages = first_stage_events(store::stage_events(conn)?);
+    let planned: HashMap<String, Option<i64>> = store::active_study_contents(conn)?
+        .into_iter()
+        .map(|(id, content)| {
+            let planned = serde_json::from_str::<serde_json::Value>(&content)
+                .ok()
+                .and_then(|c| c["planned_sample_size"].as_i64());
+            (id, planned)
+        })
+        .collect();
     let mut facts = Vec::new();
     let mut enrollment = Vec::new();
     let latest: HashMap<String, i64> = store::enrollment_updates(conn)?
         .into_iter()
         .map(|(id, _, enrolled)| (id, i64::from(enrolled)))
         .collect();
-    for (id, status, area, title, reference, content) in &proposals {
+    for (id, status, area, title, reference) in &proposals {
         let Ok(status) = status.parse::<Status>() else {
             continue;
         };
-        let of = |actions: &[&str]| {
-            events
-                .iter()
-                .find(|(p, action, _)| p == id && actions.contains(&action.as_str()))
-        };
+        let stage = stages.get(id).copied().unwrap_or_default();
         facts.push(ProposalFacts {
             status,
             therapeutic_area: area.clone(),
-            submitted_at: of(&["submit"]).map(|e| e.2),
-            decided: of(&["approve", "approve_with_conditions", "reject"])
-                .map(|e| (e.2, e.1 != "reject")),
-            activated_at: of(&["activate"]).map(|e| e.2),
+            submitted_at: stage.submitted_at,
+            decided: stage.decided,
+            activated_at: stage.activated_at,
         });
         if status == Status::Active {
-            let planned = serde_json::from_str::<serde_json::Value>(content)
-                .ok()
-                .and_then(|c| c["planned_sample_size"].as_i64());
+            let planned = planned.get(id).copied().flatten();
             let enrolled = latest.get(id).copied().unwrap_or(0);
             enrollment.push(StudyProgress {
                 proposal_id: id.clone(),
@@ -137,4 +170,44 @@ pub fn dashboard(
         overdue,
         outputs_per_year: outputs_per_year(&publications),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(day: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2026, 4, day)
+            .and_then(|d| d.and_hms_opt(9, 0, 0))
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn each_stage_keeps_its_first_event_per_proposal() {
+        let events = vec![
+            ("a".to_string(), "submit".to_string(), at(1)),
+            ("b".to_string(), "submit".to_string(), at(2)),
+            ("a".to_string(), "reject".to_string(), at(3)),
+            ("a".to_string(), "submit".to_string(), at(4)),
+            ("a".to_string(), "approve".to_string(), at(5)),
+            ("a".to_string(), "activate".to_string(), at(6)),
+        ];
+        let stages = first_stage_events(events);
+        assert_eq!(
+            stages.get("a").copied(),
+            Some(Stages {
+                submitted_at: Some(at(1)),
+                decided: Some((at(3), false)),
+                activated_at: Some(at(6)),
+            })
+        );
+        assert_eq!(
+            stages.get("b").copied(),
+            Some(Stages {
+                submitted_at: Some(at(2)),
+                ..Stages::default()
+            })
+        );
+        assert!(!stages.contains_key("c"));
+    }
 }
