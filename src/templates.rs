@@ -98,8 +98,12 @@ fn catalogs() -> &'static Catalogs {
     })
 }
 
-/// The message for `key` in `lang`; the key itself when it is missing (a test checks none is).
+/// The message for `key` in `lang`: the glossary's term (`domain::glossary`) when `key` is one,
+/// else the catalog's message; the key itself when it is missing (a test checks none is).
 pub fn translate(lang: Lang, key: &str) -> String {
+    if let Some(word) = crate::domain::glossary::lookup(lang, key) {
+        return word.to_string();
+    }
     let catalog = match lang {
         Lang::Ja => &catalogs().ja,
         Lang::En => &catalogs().en,
