@@ -421,7 +421,7 @@ fn review_blocks(
             (t(lang, "pdf.rationale"), decision.rationale.clone()),
             (
                 t(lang, "pdf.decided_at"),
-                decision.decided_at.format("%Y-%m-%d").to_string(),
+                crate::clock::programme_date(decision.decided_at).to_string(),
             ),
         ];
         if !conditions.is_empty() {
@@ -466,7 +466,7 @@ pub fn status_report(
     lang: Lang,
 ) -> AppResult<Report> {
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
-    let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d").to_string();
+    let fmt = |t: chrono::NaiveDateTime| crate::clock::programme_date(t).to_string();
     let mut blocks = vec![Block::Fields(vec![
         (
             t(lang, "term.reference"),
