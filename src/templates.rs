@@ -245,3 +245,41 @@ pub fn error_titles(status: u16) -> (&'static str, &'static str) {
         _ => ("エラーが発生しました", "An error occurred"),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::glossary::{ALIASES, TERMS, retired_words_in};
+
+    #[test]
+    fn the_catalogs_leave_the_glossary_terms_to_the_glossary() {
+        for lang in [Lang::Ja, Lang::En] {
+            let keys = catalog_keys(lang);
+            for term in TERMS {
+                assert!(
+                    !keys.contains(&term.key.to_string()),
+                    "{} is a glossary term; remove it from the {lang:?} catalog",
+                    term.key
+                );
+            }
+            for (alias, _) in ALIASES {
+                assert!(!keys.contains(&alias.to_string()), "{alias}");
+            }
+            assert_eq!(translate(lang, "proposal.reference"), translate(lang, "term.reference"));
+        }
+    }
+
+    #[test]
+    fn no_catalog_message_or_email_template_uses_a_retired_word() {
+        for lang in [Lang::Ja, Lang::En] {
+            for key in catalog_keys(lang) {
+                let message = translate(lang, &key);
+                assert_eq!(retired_words_in(lang, &message), Vec::<&str>::new(), "{key}");
+            }
+        }
+        for (name, source) in EMAIL_EMBEDDED {
+            let lang = if name.contains("/ja.") { Lang::Ja } else { Lang::En };
+            assert_eq!(retired_words_in(lang, source), Vec::<&str>::new(), "{name}");
+        }
+    }
+}

@@ -207,7 +207,7 @@ async fn activation_is_refused_until_every_gate_is_recorded_then_allowed() {
         "CRB-2026-015",
         "薬剤出荷",
         "2日超過",
-        "活動開始の要件",
+        "研究開始の要件",
     ] {
         assert!(
             text.contains(expected),
