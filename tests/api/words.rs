@@ -348,3 +348,18 @@ async fn the_form_marks_exactly_the_fields_the_submit_check_requires() {
     let expected: BTreeSet<String> = content.required_fields().iter().map(|f| fid(f)).collect();
     assert_eq!(marks, expected);
 }
+
+#[actix_web::test]
+async fn profile_and_audit_pages_show_times_in_the_programme_zone() {
+    let app = crate::helpers::spawn_app_with(|s| s.run_worker = false).await;
+    let study = approved_study(&app).await;
+    let browser = browser_in(&app, &study.admin, "ja").await;
+    for path in [
+        "/profile".to_string(),
+        format!("/proposals/{}/audit", study.id),
+    ] {
+        let html = page(&browser, &app, &path).await;
+        assert!(html.contains(" JST"), "{path}: no time in JST");
+        assert!(!html.contains(" UTC"), "{path}: a time in UTC");
+    }
+}
