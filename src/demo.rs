@@ -233,10 +233,7 @@ const SAFETY_DATABASE: DemoStudy = DemoStudy {
     sites: 1,
     co_investigator: ("佐藤 健一", "北都医科大学"),
     funding: 5_000_000,
-    budget: &[
-        ("データベース利用料", 3_000_000),
-        ("統計解析", 2_000_000),
-    ],
+    budget: &[("データベース利用料", 3_000_000), ("統計解析", 2_000_000)],
     ethics_committee: "東都大学臨床研究審査委員会",
     publication_plan: "日本薬剤疫学会学術総会で発表し、英文誌に投稿する。",
 };
@@ -532,7 +529,14 @@ mod tests {
     /// talk about the kidneys in its body (IIS-2026-0002 once had an atrial-fibrillation title
     /// and a diabetes body).
     const DIABETES: &[&str] = &["糖尿病", "eGFR", "HbA1c", "膵炎", "diabetes", "renal"];
-    const HEART: &[&str] = &["心房細動", "抗凝固", "心不全", "ablation", "anticoag", "heart"];
+    const HEART: &[&str] = &[
+        "心房細動",
+        "抗凝固",
+        "心不全",
+        "ablation",
+        "anticoag",
+        "heart",
+    ];
 
     #[test]
     fn each_demo_proposal_is_about_one_study() {
@@ -583,6 +587,10 @@ mod tests {
                 study.title
             );
         }
-        assert!(!proposal(&HF_EXERCISE_DRAFT, &pi).check_complete().is_empty());
+        assert!(
+            !proposal(&HF_EXERCISE_DRAFT, &pi)
+                .check_complete()
+                .is_empty()
+        );
     }
 }

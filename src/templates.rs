@@ -265,7 +265,10 @@ mod tests {
             for (alias, _) in ALIASES {
                 assert!(!keys.contains(&alias.to_string()), "{alias}");
             }
-            assert_eq!(translate(lang, "proposal.reference"), translate(lang, "term.reference"));
+            assert_eq!(
+                translate(lang, "proposal.reference"),
+                translate(lang, "term.reference")
+            );
         }
     }
 
@@ -274,11 +277,19 @@ mod tests {
         for lang in [Lang::Ja, Lang::En] {
             for key in catalog_keys(lang) {
                 let message = translate(lang, &key);
-                assert_eq!(retired_words_in(lang, &message), Vec::<&str>::new(), "{key}");
+                assert_eq!(
+                    retired_words_in(lang, &message),
+                    Vec::<&str>::new(),
+                    "{key}"
+                );
             }
         }
         for (name, source) in EMAIL_EMBEDDED {
-            let lang = if name.contains("/ja.") { Lang::Ja } else { Lang::En };
+            let lang = if name.contains("/ja.") {
+                Lang::Ja
+            } else {
+                Lang::En
+            };
             assert_eq!(retired_words_in(lang, source), Vec::<&str>::new(), "{name}");
         }
     }

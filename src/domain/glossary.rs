@@ -37,7 +37,11 @@ pub const TERMS: &[Term] = &[
         "Activation requirements",
     ),
     term("term.title", "研究課題名", "Study title"),
-    term("term.investigator", "研究責任医師", "Principal investigator"),
+    term(
+        "term.investigator",
+        "研究責任医師",
+        "Principal investigator",
+    ),
     term("term.institution", "所属機関", "Institution"),
     term("term.status", "状態", "Status"),
     term("term.registry_id", "登録番号", "Registry ID"),
@@ -53,7 +57,11 @@ pub const TERMS: &[Term] = &[
     term("status.draft", "下書き", "Draft"),
     term("status.submitted", "提出済み", "Submitted"),
     term("status.under_review", "審査中", "Under review"),
-    term("status.revision_requested", "修正依頼", "Revision requested"),
+    term(
+        "status.revision_requested",
+        "修正依頼",
+        "Revision requested",
+    ),
     term("status.approved", "承認", "Approved"),
     term("status.rejected", "不承認", "Rejected"),
     term("status.active", "実施中", "Active"),
@@ -72,7 +80,11 @@ pub const TERMS: &[Term] = &[
         "条件付き承認",
         "Approve with conditions",
     ),
-    term("action.revise_and_resubmit", "修正の上再提出", "Revise and resubmit"),
+    term(
+        "action.revise_and_resubmit",
+        "修正の上再提出",
+        "Revise and resubmit",
+    ),
     term("action.defer", "継続審議", "Defer"),
     term("action.reject", "不承認", "Reject"),
     term("action.activate", "研究開始", "Activate"),
@@ -96,7 +108,11 @@ pub const TERMS: &[Term] = &[
     term("outcome.reject", "不承認", "Reject"),
     // Milestone kinds; the three activation requirements carry the same names.
     term("milestone.contract_signed", "契約締結", "Contract signed"),
-    term("milestone.ethics_approved", "倫理審査承認", "Ethics approval"),
+    term(
+        "milestone.ethics_approved",
+        "倫理審査承認",
+        "Ethics approval",
+    ),
     term(
         "milestone.registered",
         "jRCT等への登録",
@@ -113,19 +129,39 @@ pub const TERMS: &[Term] = &[
         "最終症例の観察終了 (LPO)",
         "Last patient out (LPO)",
     ),
-    term("milestone.database_lock", "データベース固定", "Database lock"),
+    term(
+        "milestone.database_lock",
+        "データベース固定",
+        "Database lock",
+    ),
     term("milestone.final_report", "総括報告書", "Final study report"),
     term("milestone.periodic_report", "定期報告", "Periodic report"),
     term("milestone.closeout", "終了手続き", "Close-out"),
     term("milestone.custom", "その他", "Other"),
     term("gate.contract_signed", "契約締結", "Contract signed"),
     term("gate.ethics_approved", "倫理審査承認", "Ethics approval"),
-    term("gate.registered", "jRCT等への登録", "Registration (jRCT etc.)"),
+    term(
+        "gate.registered",
+        "jRCT等への登録",
+        "Registration (jRCT etc.)",
+    ),
     // Outbox events: the emails…
     term("event.sign_in_link", "サインイン用リンク", "Sign-in link"),
-    term("event.verify_email", "メールアドレスの確認", "Email verification"),
-    term("event.submission_receipt", "提出の受付", "Submission receipt"),
-    term("event.new_submission", "新しい研究提案の提出", "New submission"),
+    term(
+        "event.verify_email",
+        "メールアドレスの確認",
+        "Email verification",
+    ),
+    term(
+        "event.submission_receipt",
+        "提出の受付",
+        "Submission receipt",
+    ),
+    term(
+        "event.new_submission",
+        "新しい研究提案の提出",
+        "New submission",
+    ),
     term("event.review_request", "審査の依頼", "Review request"),
     term("event.decision", "審査結果の通知", "Decision letter"),
     term("event.advice_posted", "助言・返信", "Advice posted"),
@@ -139,7 +175,11 @@ pub const TERMS: &[Term] = &[
         "マイルストーン期限超過の連絡",
         "Milestone escalation",
     ),
-    term("event.study_activated", "研究開始のお知らせ", "Study activated"),
+    term(
+        "event.study_activated",
+        "研究開始のお知らせ",
+        "Study activated",
+    ),
     // …and the webhook events.
     term(
         "event.proposal.status_changed",
@@ -250,7 +290,11 @@ mod tests {
         keys.dedup();
         assert_eq!(before, keys.len(), "a key is defined twice");
         for t in TERMS {
-            assert!(!t.ja.trim().is_empty() && !t.en.trim().is_empty(), "{}", t.key);
+            assert!(
+                !t.ja.trim().is_empty() && !t.en.trim().is_empty(),
+                "{}",
+                t.key
+            );
         }
     }
 
@@ -289,7 +333,10 @@ mod tests {
             "completed_on",
             "overdue_days",
         ] {
-            assert!(lookup(Lang::Ja, &format!("term.{code}")).is_some(), "{code}");
+            assert!(
+                lookup(Lang::Ja, &format!("term.{code}")).is_some(),
+                "{code}"
+            );
             assert_eq!(Labels::Codes.column(code), code);
         }
         assert_eq!(
@@ -297,13 +344,21 @@ mod tests {
             "最初の症例登録 (FPI)"
         );
         assert_eq!(Labels::Words(Lang::En).column("reference"), "Reference");
-        assert_eq!(Labels::Codes.value("milestone", "first_patient_in"), "first_patient_in");
+        assert_eq!(
+            Labels::Codes.value("milestone", "first_patient_in"),
+            "first_patient_in"
+        );
     }
 
     #[test]
     fn the_defer_button_and_the_defer_outcome_say_the_same() {
         for lang in [Lang::Ja, Lang::En] {
-            for outcome in ["approve", "approve_with_conditions", "revise_and_resubmit", "defer"] {
+            for outcome in [
+                "approve",
+                "approve_with_conditions",
+                "revise_and_resubmit",
+                "defer",
+            ] {
                 assert_eq!(
                     lookup(lang, &format!("action.{outcome}")),
                     lookup(lang, &format!("outcome.{outcome}")),

@@ -195,6 +195,8 @@ pub fn subject(event: &str, lang: &str, recipient_name: &str, data: &str) -> Opt
     }
     let mut context: serde_json::Value = serde_json::from_str(data).ok()?;
     if let Some(map) = context.as_object_mut() {
+        // An admin reads this: never a link, which may be a sign-in secret.
+        map.remove("path");
         map.insert("recipient_name".into(), json!(recipient_name));
         map.insert("lang".into(), json!(lang));
     }

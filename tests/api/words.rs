@@ -20,11 +20,7 @@ fn assert_no_retired_words(lang: Lang, what: &str, text: &str) {
 }
 
 /// A signed-in browser reading pages in `lang` (the language switch's cookie).
-async fn browser_in(
-    app: &TestApp,
-    user: &crate::helpers::TestUser,
-    lang: &str,
-) -> reqwest::Client {
+async fn browser_in(app: &TestApp, user: &crate::helpers::TestUser, lang: &str) -> reqwest::Client {
     let browser = app.signed_in_browser(user).await;
     let csrf = csrf_from(&browser, &app.url("/")).await;
     let switched = browser
@@ -163,7 +159,12 @@ async fn csv_exports_are_in_the_readers_language_with_codes_on_request() {
             &serde_json::json!({"kind": "first_patient_in", "due_on": "2027-06-01", "owner_role": "investigator"}),
         )
         .await;
-    assert_eq!(milestone.status(), 201, "{}", milestone.text().await.unwrap());
+    assert_eq!(
+        milestone.status(),
+        201,
+        "{}",
+        milestone.text().await.unwrap()
+    );
 
     // The admin reads Japanese: words by default.
     let ja = csv(&app, token, "/api/v1/exports/studies.csv").await;
@@ -174,7 +175,10 @@ async fn csv_exports_are_in_the_readers_language_with_codes_on_request() {
         "整理番号,研究課題名,状態,登録番号,マイルストーン,期限,完了日,超過日数"
     );
     assert!(ja.contains(",承認,"), "status in Japanese: {ja}");
-    assert!(ja.contains("最初の症例登録 (FPI)"), "milestone in Japanese: {ja}");
+    assert!(
+        ja.contains("最初の症例登録 (FPI)"),
+        "milestone in Japanese: {ja}"
+    );
     assert!(!ja.contains("first_patient_in"));
 
     let en = csv(&app, token, "/api/v1/exports/studies.csv?lang=en").await;
@@ -182,9 +186,11 @@ async fn csv_exports_are_in_the_readers_language_with_codes_on_request() {
     assert!(en.contains("First patient in (FPI)") && en.contains(",Approved,"));
 
     let codes = csv(&app, token, "/api/v1/exports/studies.csv?codes=1").await;
-    assert!(codes.contains(
-        "reference,title,status,registry_id,milestone,due_on,completed_on,overdue_days"
-    ));
+    assert!(
+        codes.contains(
+            "reference,title,status,registry_id,milestone,due_on,completed_on,overdue_days"
+        )
+    );
     assert!(codes.contains(",approved,") && codes.contains("first_patient_in"));
 
     let disclosure = csv(
@@ -249,7 +255,10 @@ async fn the_outbox_page_shows_subjects_and_event_names_not_codes() {
     let html = page(&ja, &app, "/admin/outbox?status=pending").await;
     assert!(html.contains("提出の受付"), "event name in Japanese");
     assert!(html.contains("審査結果の通知"), "event name in Japanese");
-    assert!(html.contains("class=\"table-wrap\""), "the table scrolls in its box");
+    assert!(
+        html.contains("class=\"table-wrap\""),
+        "the table scrolls in its box"
+    );
     for code in ["submission_receipt", "new_submission", "decision<"] {
         assert!(!html.contains(&format!(">{code}")), "raw code {code} shown");
     }

@@ -657,7 +657,11 @@ pub(crate) fn csv_labels(
         None | Some("" | "0" | "false") => false,
         Some("1" | "true" | "on") => true,
         Some(_) => {
-            return Err(AppError::validation_one("codes", "invalid_choice", "1 or 0"));
+            return Err(AppError::validation_one(
+                "codes",
+                "invalid_choice",
+                "1 or 0",
+            ));
         }
     };
     if codes {

@@ -59,7 +59,11 @@ pub async fn disclosure_csv(
         .as_deref()
         .and_then(|y| y.trim().parse::<i32>().ok());
     // The page's language: the one the admin reads the exports page in.
-    let labels = csv_labels(None, query.codes.as_deref(), page_lang(&req, Some(&principal)))?;
+    let labels = csv_labels(
+        None,
+        query.codes.as_deref(),
+        page_lang(&req, Some(&principal)),
+    )?;
     let body = db::run(&state.pool, move |conn| {
         // Authorise before reading the query, so non-admins learn nothing from it.
         if principal.role != Role::Admin {
@@ -84,7 +88,11 @@ pub async fn studies_csv(
     query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
-    let labels = csv_labels(None, query.codes.as_deref(), page_lang(&req, Some(&principal)))?;
+    let labels = csv_labels(
+        None,
+        query.codes.as_deref(),
+        page_lang(&req, Some(&principal)),
+    )?;
     let body = db::run(&state.pool, move |conn| {
         workflow::studies_csv(conn, &principal, labels)
     })
