@@ -35,6 +35,7 @@ mod relationship_matrix;
 mod reliability;
 mod reports;
 mod review;
+mod statements;
 mod study;
 mod untrusted_input;
 mod users;
