@@ -41,6 +41,16 @@ pub fn display(utc: NaiveDateTime) -> String {
     display_in(zone(), utc)
 }
 
+/// As [`display`], with seconds.
+pub fn display_seconds(utc: NaiveDateTime) -> String {
+    crate::domain::programme_time::display_seconds_in(zone(), utc)
+}
+
+/// The UTC instant at which the programme's `day` begins.
+pub fn start_of_programme_day(day: chrono::NaiveDate) -> NaiveDateTime {
+    crate::domain::programme_time::start_of_day_in(zone(), day)
+}
+
 /// Today in the programme's time zone.
 pub fn programme_today() -> chrono::NaiveDate {
     programme_date(crate::db::now())

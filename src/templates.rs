@@ -98,8 +98,12 @@ fn catalogs() -> &'static Catalogs {
     })
 }
 
-/// The message for `key` in `lang`; the key itself when it is missing (a test checks none is).
+/// The message for `key` in `lang`: the glossary's term (`domain::glossary`) when `key` is one,
+/// else the catalog's message; the key itself when it is missing (a test checks none is).
 pub fn translate(lang: Lang, key: &str) -> String {
+    if let Some(word) = crate::domain::glossary::lookup(lang, key) {
+        return word.to_string();
+    }
     let catalog = match lang {
         Lang::Ja => &catalogs().ja,
         Lang::En => &catalogs().en,
@@ -239,5 +243,54 @@ pub fn error_titles(status: u16) -> (&'static str, &'static str) {
         429 => ("試行回数が多すぎます", "Too many attempts"),
         503 => ("一時的に利用できません", "Temporarily unavailable"),
         _ => ("エラーが発生しました", "An error occurred"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::glossary::{ALIASES, TERMS, retired_words_in};
+
+    #[test]
+    fn the_catalogs_leave_the_glossary_terms_to_the_glossary() {
+        for lang in [Lang::Ja, Lang::En] {
+            let keys = catalog_keys(lang);
+            for term in TERMS {
+                assert!(
+                    !keys.contains(&term.key.to_string()),
+                    "{} is a glossary term; remove it from the {lang:?} catalog",
+                    term.key
+                );
+            }
+            for (alias, _) in ALIASES {
+                assert!(!keys.contains(&alias.to_string()), "{alias}");
+            }
+            assert_eq!(
+                translate(lang, "proposal.reference"),
+                translate(lang, "term.reference")
+            );
+        }
+    }
+
+    #[test]
+    fn no_catalog_message_or_email_template_uses_a_retired_word() {
+        for lang in [Lang::Ja, Lang::En] {
+            for key in catalog_keys(lang) {
+                let message = translate(lang, &key);
+                assert_eq!(
+                    retired_words_in(lang, &message),
+                    Vec::<&str>::new(),
+                    "{key}"
+                );
+            }
+        }
+        for (name, source) in EMAIL_EMBEDDED {
+            let lang = if name.contains("/ja.") {
+                Lang::Ja
+            } else {
+                Lang::En
+            };
+            assert_eq!(retired_words_in(lang, source), Vec::<&str>::new(), "{name}");
+        }
     }
 }

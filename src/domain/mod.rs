@@ -2,6 +2,7 @@
 
 pub mod access;
 pub mod account;
+pub mod glossary;
 pub mod identifiers;
 pub mod insights;
 pub mod insights_compliance;

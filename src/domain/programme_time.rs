@@ -26,6 +26,26 @@ pub fn display_in(zone: Tz, utc: NaiveDateTime) -> String {
         .to_string()
 }
 
+/// As [`display_in`], with seconds (the audit trail orders events within a minute).
+pub fn display_seconds_in(zone: Tz, utc: NaiveDateTime) -> String {
+    zone.from_utc_datetime(&utc)
+        .format("%Y-%m-%d %H:%M:%S %Z")
+        .to_string()
+}
+
+/// The UTC instant at which `day` begins in `zone` (the earlier one if midnight repeats; the
+/// first hour after a midnight that does not exist).
+pub fn start_of_day_in(zone: Tz, day: NaiveDate) -> NaiveDateTime {
+    let midnight = day.and_hms_opt(0, 0, 0).unwrap_or_default();
+    (0..3)
+        .find_map(|h| {
+            zone.from_local_datetime(&(midnight + chrono::Duration::hours(h)))
+                .earliest()
+        })
+        .map(|t| t.naive_utc())
+        .unwrap_or(midnight)
+}
+
 /// The year a reference number issued at `utc` carries.
 pub fn year_in(zone: Tz, utc: NaiveDateTime) -> i32 {
     date_in(zone, utc).year()
@@ -43,6 +63,22 @@ pub fn fiscal_year(date: NaiveDate) -> i32 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_tokyo_day_starts_at_15_00_utc_the_day_before() {
+        let day = NaiveDate::from_ymd_opt(2026, 12, 2).unwrap();
+        assert_eq!(
+            start_of_day_in(DEFAULT_ZONE, day),
+            NaiveDate::from_ymd_opt(2026, 12, 1)
+                .unwrap()
+                .and_hms_opt(15, 0, 0)
+                .unwrap()
+        );
+        assert_eq!(
+            display_seconds_in(DEFAULT_ZONE, start_of_day_in(DEFAULT_ZONE, day)),
+            "2026-12-02 00:00:00 JST"
+        );
+    }
 
     fn utc(text: &str) -> NaiveDateTime {
         NaiveDateTime::parse_from_str(text, "%Y-%m-%d %H:%M").unwrap()

@@ -2,7 +2,7 @@
 //! between rounds. Drafts may be incomplete; `check_complete` decides whether one may be submitted
 //! and normalises identifiers on the way.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
@@ -240,6 +240,46 @@ impl ProposalContent {
             normalise_orcid(&mut co.orcid);
         }
         self
+    }
+
+    /// The fields [`check_complete`](Self::check_complete) calls missing when left empty, given
+    /// this content's choices once tidied (the study type, a declared conflict of interest, a
+    /// drug supply request). The proposal form marks exactly these as required (必須), so the
+    /// marks and the submit check cannot disagree. Of the list rows only the first budget item
+    /// is required; a co-investigator or a further budget row needs its fields once it is used.
+    pub fn required_fields(&self) -> BTreeSet<String> {
+        let chosen = self.clone().tidy();
+        let blank = ProposalContent {
+            study_type: chosen.study_type,
+            conflict_of_interest: ConflictOfInterest {
+                has_coi: chosen.conflict_of_interest.has_coi,
+                text: String::new(),
+            },
+            requested_support: RequestedSupport {
+                funding_amount: None,
+                currency: String::new(),
+                drug_supply: chosen
+                    .requested_support
+                    .drug_supply
+                    .as_ref()
+                    .map(|_| DrugSupply::default()),
+                other: String::new(),
+            },
+            budget_items: vec![BudgetItem::default()],
+            ..ProposalContent::default()
+        };
+        // The study type is itself required: ask once more with nothing chosen.
+        let nothing_chosen = ProposalContent {
+            study_type: None,
+            ..blank.clone()
+        };
+        blank
+            .check_complete()
+            .into_iter()
+            .chain(nothing_chosen.check_complete())
+            .filter(|issue| matches!(issue.code, "required" | "must_be_true" | "invalid_choice"))
+            .map(|issue| issue.field)
+            .collect()
     }
 
     /// The completeness check for submission: every problem, not just the first.
@@ -709,6 +749,25 @@ pub mod tests {
             issues(&funding),
             vec![("requested_support.funding_amount".to_string(), "too_large")]
         );
+    }
+
+    #[test]
+    fn required_fields_follow_the_choices_made() {
+        let empty = ProposalContent::default().required_fields();
+        assert!(empty.contains("principal_investigator.department"));
+        assert!(empty.contains("study_type"));
+        assert!(empty.contains("budget_items[0].amount"));
+        assert!(empty.contains("requested_support.currency"));
+        assert!(!empty.contains("phase"));
+        assert!(!empty.contains("acronym"));
+        assert!(!empty.contains("conflict_of_interest.text"));
+        assert!(!empty.contains("requested_support.drug_supply.product"));
+        let chosen = complete().required_fields();
+        assert!(chosen.contains("phase"), "interventional: {chosen:?}");
+        assert!(chosen.contains("study_type"));
+        let mut coi = complete();
+        coi.conflict_of_interest.has_coi = true;
+        assert!(coi.required_fields().contains("conflict_of_interest.text"));
     }
 
     #[test]

@@ -186,6 +186,26 @@ fn link(base_url: &str, path: &str) -> AppResult<templates::Link> {
         .map_err(|e| AppError::internal(format!("email link {text}: {e}")))
 }
 
+/// The subject line of a queued message in its recipient's language, for the admins' outbox
+/// page. `None` when it cannot be made (a message whose data was redacted after delivery
+/// still renders; a broken override template does not).
+pub fn subject(event: &str, lang: &str, recipient_name: &str, data: &str) -> Option<String> {
+    if !EVENTS.contains(&event) {
+        return None;
+    }
+    let mut context: serde_json::Value = serde_json::from_str(data).ok()?;
+    if let Some(map) = context.as_object_mut() {
+        // An admin reads this: never a link, which may be a sign-in secret.
+        map.remove("path");
+        map.insert("recipient_name".into(), json!(recipient_name));
+        map.insert("lang".into(), json!(lang));
+    }
+    let lang = Lang::parse(lang).unwrap_or_default().as_str();
+    let subject = templates::render(&format!("email/{event}/{lang}.subject.txt"), &context).ok()?;
+    let subject = subject.lines().next().unwrap_or("").trim().to_string();
+    (!subject.is_empty()).then_some(subject)
+}
+
 pub struct Rendered {
     pub subject: String,
     pub text: String,

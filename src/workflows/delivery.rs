@@ -24,6 +24,14 @@ pub fn messages(
     Ok(outbox::list(conn, status, before, limit)?)
 }
 
+/// The subject a message carries (emails; webhooks have none), in its recipient's language.
+pub fn subject_of(row: &OutboxRow) -> Option<String> {
+    if row.channel != "email" {
+        return None;
+    }
+    crate::notify::email::subject(&row.event, &row.lang, &row.recipient_name, &row.data)
+}
+
 /// How many messages are in each status (admins).
 pub fn counts(conn: &mut DbConnection, principal: &Principal) -> AppResult<Vec<(String, i64)>> {
     policy::manage_users(principal).require()?;

@@ -22,14 +22,14 @@ use crate::workflows::insights::{question, require_reader};
 /// How many example insights per category the report shows.
 pub const REPRESENTATIVES_PER_CATEGORY: usize = 3;
 
-/// The programme runs in Japan (UTC+9, no daylight saving): a day is a day in Japan time.
+/// A day is a day in the programme's time zone (Asia/Tokyo unless configured).
 fn day_in_japan(utc: NaiveDateTime) -> NaiveDate {
-    (utc + Duration::hours(9)).date()
+    crate::clock::programme_date(utc)
 }
 
 /// The UTC instant at which `day` starts in Japan.
 fn start_in_utc(day: NaiveDate) -> NaiveDateTime {
-    day.and_hms_opt(0, 0, 0).unwrap_or_default() - Duration::hours(9)
+    crate::clock::start_of_programme_day(day)
 }
 
 /// The period from query parameters, with field errors on `from` / `to`.
@@ -255,7 +255,7 @@ pub fn pdf_document(report: &InsightReport, lang: Lang) -> Document {
         footer_note: format!(
             "{} {}",
             t(lang, "pdf.generated"),
-            crate::db::now().format("%Y-%m-%d %H:%M UTC")
+            crate::clock::display(crate::db::now())
         ),
         page_label: match lang {
             Lang::Ja => PageLabel::Japanese,

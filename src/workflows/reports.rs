@@ -181,15 +181,15 @@ pub fn summary_for(
     let pi = &c.principal_investigator;
     let mut blocks = vec![Block::Fields(vec![
         (
-            t(lang, "pdf.reference"),
+            t(lang, "term.reference"),
             loaded.row.reference.clone().unwrap_or_else(|| "—".into()),
         ),
         (
-            t(lang, "pdf.status"),
+            t(lang, "term.status"),
             t(lang, &format!("status.{}", loaded.status.as_str())),
         ),
         (
-            t(lang, "pdf.investigator"),
+            t(lang, "term.investigator"),
             format!(
                 "{} ({} {})",
                 or_dash(&pi.name),
@@ -280,7 +280,7 @@ pub fn summary_for(
         blocks.push(Block::Table {
             headers: vec![
                 t(lang, "pdf.name"),
-                t(lang, "pdf.institution"),
+                t(lang, "term.institution"),
                 "ORCID".into(),
             ],
             rows: c
@@ -421,7 +421,7 @@ fn review_blocks(
             (t(lang, "pdf.rationale"), decision.rationale.clone()),
             (
                 t(lang, "pdf.decided_at"),
-                decision.decided_at.format("%Y-%m-%d").to_string(),
+                crate::clock::programme_date(decision.decided_at).to_string(),
             ),
         ];
         if !conditions.is_empty() {
@@ -466,18 +466,18 @@ pub fn status_report(
     lang: Lang,
 ) -> AppResult<Report> {
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
-    let fmt = |t: chrono::NaiveDateTime| t.format("%Y-%m-%d").to_string();
+    let fmt = |t: chrono::NaiveDateTime| crate::clock::programme_date(t).to_string();
     let mut blocks = vec![Block::Fields(vec![
         (
-            t(lang, "pdf.reference"),
+            t(lang, "term.reference"),
             loaded.row.reference.clone().unwrap_or_else(|| "—".into()),
         ),
         (
-            t(lang, "pdf.status"),
+            t(lang, "term.status"),
             t(lang, &format!("status.{}", loaded.status.as_str())),
         ),
         (
-            t(lang, "pdf.investigator"),
+            t(lang, "term.investigator"),
             or_dash(&loaded.content.principal_investigator.name),
         ),
         (t(lang, "pdf.created"), fmt(loaded.row.created_at)),
@@ -505,7 +505,7 @@ pub fn status_report(
         headers: vec![
             t(lang, "pdf.date"),
             t(lang, "pdf.action"),
-            t(lang, "pdf.status"),
+            t(lang, "term.status"),
             t(lang, "pdf.by"),
         ],
         rows: events
@@ -608,7 +608,7 @@ fn study_blocks(
         return Ok(());
     }
     let g = gates.unwrap_or_default();
-    blocks.push(Block::Heading(t(lang, "pdf.gates")));
+    blocks.push(Block::Heading(t(lang, "term.activation_requirements")));
     blocks.push(Block::Fields(vec![
         (t(lang, "gate.contract_signed"), date(g.contract_signed_on)),
         (
@@ -634,8 +634,8 @@ fn study_blocks(
         blocks.push(Block::Heading(t(lang, "pdf.milestones_table")));
         blocks.push(Block::Table {
             headers: vec![
-                t(lang, "pdf.milestone"),
-                t(lang, "pdf.due"),
+                t(lang, "term.milestone"),
+                t(lang, "term.due_on"),
                 t(lang, "pdf.done"),
                 t(lang, "pdf.overdue"),
             ],
@@ -675,7 +675,7 @@ fn study_blocks(
             headers: vec![
                 t(lang, "pdf.item"),
                 t(lang, "pdf.venue"),
-                t(lang, "pdf.status"),
+                t(lang, "term.status"),
             ],
             rows: publications
                 .iter()

@@ -40,3 +40,4 @@ mod study;
 mod untrusted_input;
 mod users;
 mod web_parity;
+mod words;

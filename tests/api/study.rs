@@ -207,7 +207,7 @@ async fn activation_is_refused_until_every_gate_is_recorded_then_allowed() {
         "CRB-2026-015",
         "薬剤出荷",
         "2日超過",
-        "活動開始の要件",
+        "研究開始の要件",
     ] {
         assert!(
             text.contains(expected),
@@ -596,7 +596,7 @@ async fn the_disclosure_export_sums_payments_by_fiscal_year_across_april() {
     let fy2026 = app
         .get(
             &admin.token,
-            "/api/v1/exports/disclosure.csv?fiscal_year=2026",
+            "/api/v1/exports/disclosure.csv?fiscal_year=2026&codes=1",
         )
         .await;
     assert_eq!(fy2026.status(), 200);
@@ -609,7 +609,7 @@ async fn the_disclosure_export_sums_payments_by_fiscal_year_across_april() {
     let fy2027 = csv_rows(
         &app.get(
             &admin.token,
-            "/api/v1/exports/disclosure.csv?fiscal_year=2027",
+            "/api/v1/exports/disclosure.csv?fiscal_year=2027&codes=1",
         )
         .await
         .text()
@@ -627,7 +627,7 @@ async fn the_disclosure_export_sums_payments_by_fiscal_year_across_april() {
         403
     );
     let studies = app
-        .get(&admin.token, "/api/v1/exports/studies.csv")
+        .get(&admin.token, "/api/v1/exports/studies.csv?codes=1")
         .await
         .text()
         .await

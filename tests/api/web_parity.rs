@@ -164,6 +164,20 @@ async fn exports_download_with_the_session_for_admins_only() {
     let body = csv.text().await.unwrap();
     assert!(
         body.trim_start_matches('\u{feff}')
+            .starts_with("年度,登録番号"),
+        "the admin reads Japanese: {body}"
+    );
+    let codes = admin
+        .get(app.url("/exports/disclosure.csv?fiscal_year=2026&codes=1"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        codes
+            .text()
+            .await
+            .unwrap()
+            .trim_start_matches('\u{feff}')
             .starts_with("fiscal_year,registry_id")
     );
     let studies = admin

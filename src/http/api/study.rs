@@ -9,6 +9,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Principal;
 use crate::db;
+use crate::domain::glossary::Labels;
 use crate::domain::study::days_overdue;
 use crate::error::{AppError, AppResult, Problem};
 use crate::http::api::{etag, idempotent_create, optional_if_match, parse_json, read_body};
@@ -631,6 +632,47 @@ pub async fn mark_paid(
 pub struct DisclosureQuery {
     /// Japanese fiscal year (April to March), e.g. 2026 = 2026-04-01 … 2027-03-31.
     pub fiscal_year: Option<i32>,
+    /// `ja` or `en`: the language of the column names and values (default: the caller's).
+    pub lang: Option<String>,
+    /// `1` (or `true`): column names and values as stable codes (`first_patient_in`) instead.
+    pub codes: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct CsvQuery {
+    /// `ja` or `en`: the language of the column names and values (default: the caller's).
+    pub lang: Option<String>,
+    /// `1` (or `true`): column names and values as stable codes (`first_patient_in`) instead.
+    pub codes: Option<String>,
+}
+
+/// Column names and coded values in the caller's language (or `lang`), or the codes.
+pub(crate) fn csv_labels(
+    lang: Option<&str>,
+    codes: Option<&str>,
+    default: crate::domain::Lang,
+) -> AppResult<Labels> {
+    let codes = match codes.map(str::trim) {
+        None | Some("" | "0" | "false") => false,
+        Some("1" | "true" | "on") => true,
+        Some(_) => {
+            return Err(AppError::validation_one(
+                "codes",
+                "invalid_choice",
+                "1 or 0",
+            ));
+        }
+    };
+    if codes {
+        return Ok(Labels::Codes);
+    }
+    match lang {
+        None => Ok(Labels::Words(default)),
+        Some(text) => crate::domain::Lang::parse(text)
+            .map(Labels::Words)
+            .ok_or_else(|| AppError::validation_one("lang", "invalid_choice", "ja or en")),
+    }
 }
 
 pub(crate) fn csv_response(body: String, name: &str) -> HttpResponse {
@@ -644,6 +686,7 @@ pub(crate) fn csv_response(body: String, name: &str) -> HttpResponse {
 }
 
 /// Transparency disclosure per registry id for a fiscal year (admins): UTF-8 CSV with BOM.
+/// Column names in the caller's language (`lang`), or codes with `codes=1`.
 #[utoipa::path(get, path = "/api/v1/exports/disclosure.csv", tag = "study", params(DisclosureQuery), security(("bearer" = [])),
     responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn disclosure_csv(
@@ -651,6 +694,7 @@ pub async fn disclosure_csv(
     principal: Principal,
     query: web::Query<DisclosureQuery>,
 ) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
     let year = query.fiscal_year;
     let body = db::run(&state.pool, move |conn| {
         // Authorise before validating the query, so non-admins learn nothing from it.
@@ -660,22 +704,38 @@ pub async fn disclosure_csv(
         let year = year.ok_or_else(|| {
             AppError::validation_one("fiscal_year", "required", "e.g. ?fiscal_year=2026")
         })?;
-        workflow::disclosure_csv(conn, &principal, year)
+        let labels = csv_labels(
+            query.lang.as_deref(),
+            query.codes.as_deref(),
+            principal.lang,
+        )?;
+        workflow::disclosure_csv(conn, &principal, year, labels)
     })
     .await?;
     let year = year.unwrap_or_default();
     Ok(csv_response(body, &format!("disclosure-FY{year}.csv")))
 }
 
-/// Tracked studies with their milestones (admins): UTF-8 CSV with BOM.
-#[utoipa::path(get, path = "/api/v1/exports/studies.csv", tag = "study", security(("bearer" = [])),
-    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 401, body = Problem), (status = 403, body = Problem)))]
+/// Tracked studies with their milestones (admins): UTF-8 CSV with BOM. Column names, statuses
+/// and milestone kinds in the caller's language (`lang`), or codes with `codes=1`.
+#[utoipa::path(get, path = "/api/v1/exports/studies.csv", tag = "study", params(CsvQuery), security(("bearer" = [])),
+    responses((status = 200, description = "CSV", content_type = "text/csv"), (status = 401, body = Problem), (status = 403, body = Problem), (status = 422, body = Problem)))]
 pub async fn studies_csv(
     state: web::Data<AppState>,
     principal: Principal,
+    query: web::Query<CsvQuery>,
 ) -> AppResult<HttpResponse> {
+    let query = query.into_inner();
     let body = db::run(&state.pool, move |conn| {
-        workflow::studies_csv(conn, &principal)
+        if principal.role != crate::domain::Role::Admin {
+            return Err(AppError::Forbidden("admins only".into()));
+        }
+        let labels = csv_labels(
+            query.lang.as_deref(),
+            query.codes.as_deref(),
+            principal.lang,
+        )?;
+        workflow::studies_csv(conn, &principal, labels)
     })
     .await?;
     Ok(csv_response(body, "studies.csv"))

@@ -10,6 +10,7 @@ use crate::auth::csrf::CsrfForm;
 use crate::auth::policy;
 use crate::auth::{Principal, WebUser};
 use crate::db;
+use crate::domain::glossary;
 use crate::domain::{Lang, Role};
 use crate::error::{AppError, WebError};
 use crate::http::web::AnyForm;
@@ -229,12 +230,18 @@ pub async fn show_outbox(
         ))
     })
     .await?;
+    let lang = page_lang(&req, Some(&principal));
     let messages: Vec<_> = rows
         .into_iter()
         .map(|m| {
+            // Event names come from the glossary; an event it does not know shows its code.
+            let event_name = glossary::lookup(lang, &format!("event.{}", m.event))
+                .map_or_else(|| m.event.clone(), str::to_string);
             json!({
-                "id": m.id, "event": m.event, "recipient": m.recipient, "status": m.status,
-                "attempts": m.attempts, "last_error": m.last_error,
+                "id": m.id, "event_name": event_name, "channel": m.channel,
+                "subject": delivery::subject_of(&m),
+                "recipient": m.recipient, "recipient_name": m.recipient_name,
+                "status": m.status, "attempts": m.attempts, "last_error": m.last_error,
                 "created_at": crate::clock::display(m.created_at),
             })
         })

@@ -57,7 +57,7 @@ pub async fn show_audit(
         .map(|e| {
             json!({
                 "seq": e.seq,
-                "at": e.at.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+                "at": crate::clock::display_seconds(e.at),
                 "actor_role": e.actor_role,
                 "actor_name": e.actor_id.as_ref().and_then(|id| names.get(id)),
                 "action": e.action,

@@ -11,8 +11,8 @@ use crate::db;
 use crate::domain::Role;
 use crate::domain::study::fiscal_year;
 use crate::error::{AppError, WebError};
-use crate::http::api::study::csv_response;
-use crate::http::web::render_page;
+use crate::http::api::study::{csv_labels, csv_response};
+use crate::http::web::{page_lang, render_page};
 use crate::state::AppState;
 use crate::workflows::study as workflow;
 
@@ -28,7 +28,7 @@ pub async fn show_exports(
     if principal.role != Role::Admin {
         return Err(AppError::Forbidden("admins only".into()).into());
     }
-    let current = fiscal_year(db::now().date());
+    let current = fiscal_year(crate::clock::programme_today());
     let years: Vec<i32> = (0..=YEARS_BACK).map(|back| current - back).collect();
     render_page(
         &req,
@@ -40,21 +40,30 @@ pub async fn show_exports(
     )
 }
 
+/// The form's fields: the year (disclosure only) and the "codes instead of words" checkbox.
 #[derive(Debug, Deserialize)]
-pub struct DisclosureQuery {
+pub struct ExportQuery {
     pub fiscal_year: Option<String>,
+    pub codes: Option<String>,
 }
 
 pub async fn disclosure_csv(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: WebUser,
-    query: web::Query<DisclosureQuery>,
+    query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     let year = query
         .fiscal_year
         .as_deref()
         .and_then(|y| y.trim().parse::<i32>().ok());
+    // The page's language: the one the admin reads the exports page in.
+    let labels = csv_labels(
+        None,
+        query.codes.as_deref(),
+        page_lang(&req, Some(&principal)),
+    )?;
     let body = db::run(&state.pool, move |conn| {
         // Authorise before reading the query, so non-admins learn nothing from it.
         if principal.role != Role::Admin {
@@ -63,7 +72,7 @@ pub async fn disclosure_csv(
         let year = year.ok_or_else(|| {
             AppError::validation_one("fiscal_year", "required", "choose a fiscal year")
         })?;
-        workflow::disclosure_csv(conn, &principal, year)
+        workflow::disclosure_csv(conn, &principal, year, labels)
     })
     .await?;
     Ok(csv_response(
@@ -73,12 +82,19 @@ pub async fn disclosure_csv(
 }
 
 pub async fn studies_csv(
+    req: HttpRequest,
     state: web::Data<AppState>,
     user: WebUser,
+    query: web::Query<ExportQuery>,
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
+    let labels = csv_labels(
+        None,
+        query.codes.as_deref(),
+        page_lang(&req, Some(&principal)),
+    )?;
     let body = db::run(&state.pool, move |conn| {
-        workflow::studies_csv(conn, &principal)
+        workflow::studies_csv(conn, &principal, labels)
     })
     .await?;
     Ok(csv_response(body, "studies.csv"))

@@ -25,7 +25,7 @@ use crate::workflows::insights::{
 };
 
 fn today_in_japan() -> NaiveDate {
-    (db::now() + chrono::Duration::hours(9)).date()
+    crate::clock::programme_today()
 }
 
 /// Field errors as the page shows them: the translated message, and for compliance matches
@@ -78,8 +78,8 @@ fn view_json(lang: Lang, v: &InsightView) -> Value {
         "investigators": v.investigators.iter().map(|p| p.label.clone()).collect::<Vec<_>>(),
         "priorities": v.priorities.iter().map(|p| p.label.clone()).collect::<Vec<_>>(),
         "justification": v.row.justification,
-        "updated_at": v.row.updated_at.format("%Y-%m-%d %H:%M UTC").to_string(),
-        "submitted_at": v.row.submitted_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()),
+        "updated_at": crate::clock::display(v.row.updated_at),
+        "submitted_at": v.row.submitted_at.map(crate::clock::display),
         "flags": flag_json(lang, &v.flags),
         "flag_count": v.flags.len(),
     })
@@ -213,7 +213,7 @@ async fn render_form(
             "editable": editable,
             "can_acknowledge": can_acknowledge,
             "history": history.iter().map(|h| json!({
-                "at": h.at.format("%Y-%m-%d %H:%M UTC").to_string(), "action": h.action,
+                "at": crate::clock::display(h.at), "action": h.action,
                 "justification": h.justification,
             })).collect::<Vec<_>>(),
         }),

@@ -26,7 +26,7 @@ fn require_admin(principal: &Principal) -> Result<(), WebError> {
 }
 
 fn when(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::clock::display(t)
 }
 
 /// Field errors as the page shows them: field → message in the page language.

@@ -18,7 +18,7 @@ use crate::templates::translate;
 use crate::workflows::profile as workflow;
 
 fn when(t: chrono::NaiveDateTime) -> String {
-    t.format("%Y-%m-%d %H:%M UTC").to_string()
+    crate::clock::display(t)
 }
 
 pub async fn show_profile(

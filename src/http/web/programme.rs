@@ -18,9 +18,9 @@ use crate::templates::translate;
 use crate::workflows::insight_report::{self as report_workflow, breakdowns, change_text, label};
 use crate::workflows::{insights as insight_workflow, programme};
 
-/// Today in the programme's time zone (Japan, UTC+9).
+/// Today in the programme's time zone.
 fn today_in_japan() -> NaiveDate {
-    (db::now() + chrono::Duration::hours(9)).date()
+    crate::clock::programme_today()
 }
 
 fn days_text(lang: Lang, days: Option<f64>) -> String {

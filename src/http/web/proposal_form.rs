@@ -332,6 +332,8 @@ pub fn context(
     };
     json!({
         "form": form,
+        // The required marks come from the submit check itself (one source).
+        "required_fields": content.required_fields(),
         "co_investigators": with_index(co),
         "budget_items": with_index(budget),
         "options": {

@@ -103,7 +103,7 @@ async fn render_review_page(
                 .map(|d| json!({
                     "doc_type": d.doc_type, "version": d.version, "file_name": d.file_name,
                     "media_type": d.media_type,
-                    "uploaded_at": d.uploaded_at.format("%Y-%m-%d %H:%M UTC").to_string(),
+                    "uploaded_at": crate::clock::display(d.uploaded_at),
                     "href": format!("/proposals/{}/documents/{}", d.proposal_id, d.id),
                 }))
                 .collect::<Vec<_>>());

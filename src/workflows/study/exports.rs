@@ -2,6 +2,7 @@
 
 use crate::auth::Principal;
 use crate::db::DbConnection;
+use crate::domain::glossary::Labels;
 use crate::domain::study::{CSV_BOM, csv_record, days_overdue, fiscal_year_range};
 use crate::error::{AppError, AppResult};
 use crate::store::study::{self as store};
@@ -15,6 +16,7 @@ pub fn disclosure_csv(
     conn: &mut DbConnection,
     principal: &Principal,
     fiscal_year: i32,
+    labels: Labels,
 ) -> AppResult<String> {
     require_admin(principal)?;
     let (from, to) = fiscal_year_range(fiscal_year)
@@ -49,16 +51,19 @@ pub fn disclosure_csv(
         entry.4 += i128::from(payment.amount);
     }
     let mut out = String::from(CSV_BOM);
-    out.push_str(&csv_record(&[
-        "fiscal_year".into(),
-        "registry_id".into(),
-        "reference".into(),
-        "institution".into(),
-        "investigator".into(),
-        "contracts".into(),
-        "total_paid".into(),
-        "currency".into(),
-    ]));
+    out.push_str(&header(
+        labels,
+        &[
+            "fiscal_year",
+            "registry_id",
+            "reference",
+            "institution",
+            "investigator",
+            "contracts",
+            "total_paid",
+            "currency",
+        ],
+    ));
     for (registry_id, reference, institution, investigator, total, currency) in
         by_study.into_values()
     {
@@ -78,20 +83,27 @@ pub fn disclosure_csv(
 }
 
 /// Every tracked study with its milestones (one row per milestone).
-pub fn studies_csv(conn: &mut DbConnection, principal: &Principal) -> AppResult<String> {
+pub fn studies_csv(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    labels: Labels,
+) -> AppResult<String> {
     require_admin(principal)?;
     let today = crate::clock::programme_today();
     let mut out = String::from(CSV_BOM);
-    out.push_str(&csv_record(&[
-        "reference".into(),
-        "title".into(),
-        "status".into(),
-        "registry_id".into(),
-        "milestone".into(),
-        "due_on".into(),
-        "completed_on".into(),
-        "overdue_days".into(),
-    ]));
+    out.push_str(&header(
+        labels,
+        &[
+            "reference",
+            "title",
+            "status",
+            "registry_id",
+            "milestone",
+            "due_on",
+            "completed_on",
+            "overdue_days",
+        ],
+    ));
     let rows = proposal_store::list(
         conn,
         &proposal_store::ListScope::All,
@@ -108,7 +120,7 @@ pub fn studies_csv(conn: &mut DbConnection, principal: &Principal) -> AppResult<
         let base = [
             row.reference.clone().unwrap_or_default(),
             row.title.clone(),
-            row.status.clone(),
+            labels.value("status", &row.status),
             gates.registry_id.clone().unwrap_or_default(),
         ];
         if milestones.is_empty() {
@@ -122,7 +134,7 @@ pub fn studies_csv(conn: &mut DbConnection, principal: &Principal) -> AppResult<
                 if m.kind == "custom" {
                     m.title.clone()
                 } else {
-                    m.kind.clone()
+                    labels.value("milestone", &m.kind)
                 },
                 m.due_on.map(|d| d.to_string()).unwrap_or_default(),
                 m.completed_on.map(|d| d.to_string()).unwrap_or_default(),
@@ -134,4 +146,10 @@ pub fn studies_csv(conn: &mut DbConnection, principal: &Principal) -> AppResult<
         }
     }
     Ok(out)
+}
+
+/// The header row: each column's code or its glossary term.
+fn header(labels: Labels, columns: &[&str]) -> String {
+    let names: Vec<String> = columns.iter().map(|c| labels.column(c)).collect();
+    csv_record(&names)
 }
