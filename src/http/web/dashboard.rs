@@ -19,7 +19,45 @@ pub async fn show_dashboard(
 ) -> Result<HttpResponse, WebError> {
     let principal = user.0;
     let p = principal.clone();
-    let items = db::run(&state.pool, move |conn| {
+    let today = crate::clock::programme_today();
+    let (items, todo) = db::run(&state.pool, move |conn| {
+        let todo = crate::workflows::todo::todo_list(conn, &p, today)?;
+        Ok((proposal_rows(conn, &p)?, todo))
+    })
+    .await?;
+    let todo_total: usize = todo.iter().map(|g| g.count).sum();
+    let is_investigator = principal.role == Role::Investigator;
+    render_page(
+        &req,
+        &state,
+        Some(&principal),
+        StatusCode::OK,
+        "web/dashboard.html",
+        json!({
+            "proposals": items,
+            "todo": todo,
+            "todo_total": todo_total,
+            "can_create": is_investigator,
+            "heading_key": match principal.role {
+                Role::Investigator => "dashboard.mine",
+                Role::Reviewer => "dashboard.review_assignments",
+                Role::Msl => "dashboard.msl_assignments",
+                _ => "dashboard.submitted",
+            },
+            "extra_links": if matches!(principal.role, Role::Chair | Role::Admin) {
+                json!([{"href": "/ranking", "label_key": "nav.ranking"}])
+            } else {
+                json!([])
+            },
+        }),
+    )
+}
+
+/// The proposals listed under the to-do list, by role.
+fn proposal_rows(
+    conn: &mut crate::db::DbConnection,
+    p: &crate::auth::Principal,
+) -> crate::error::AppResult<Vec<serde_json::Value>> {
         // Reviewers work from their assignments; everyone else from the proposals they see.
         if p.role == Role::Reviewer {
             return Ok(crate::workflows::review::my_assignments(conn, &p)?
@@ -64,29 +102,4 @@ pub async fn show_dashboard(
                 })
             })
             .collect())
-    })
-    .await?;
-    let is_investigator = principal.role == Role::Investigator;
-    render_page(
-        &req,
-        &state,
-        Some(&principal),
-        StatusCode::OK,
-        "web/dashboard.html",
-        json!({
-            "proposals": items,
-            "can_create": is_investigator,
-            "heading_key": match principal.role {
-                Role::Investigator => "dashboard.mine",
-                Role::Reviewer => "dashboard.review_assignments",
-                Role::Msl => "dashboard.msl_assignments",
-                _ => "dashboard.submitted",
-            },
-            "extra_links": if matches!(principal.role, Role::Chair | Role::Admin) {
-                json!([{"href": "/ranking", "label_key": "nav.ranking"}])
-            } else {
-                json!([])
-            },
-        }),
-    )
 }
