@@ -61,8 +61,11 @@ pub struct TodoItem {
     pub proposal_id: String,
     pub reference: Option<String>,
     pub title: String,
-    /// Where the work is done: the proposal page (at its section) or the review page.
-    pub href: String,
+    /// Where the work is done, below `/proposals/<id>`: "" (the proposal page), "review" or
+    /// "committee".
+    pub page: &'static str,
+    /// The heading to land on (without `#`), or "".
+    pub anchor: &'static str,
     /// The milestone's kind and, for a custom one, its title, when the item is a milestone.
     pub milestone_kind: Option<String>,
     pub milestone_title: Option<String>,
@@ -164,7 +167,8 @@ mod tests {
             proposal_id: id.into(),
             reference: None,
             title: id.into(),
-            href: format!("/proposals/{id}"),
+            page: "",
+            anchor: "",
             milestone_kind: None,
             milestone_title: None,
             due_on,

@@ -41,13 +41,25 @@ pub fn todo_list(
     Ok(todo::group(items))
 }
 
-fn item(kind: TodoKind, id: &str, reference: Option<String>, title: String, href: String) -> TodoItem {
+/// Pages below `/proposals/<id>` and the headings on them where the work is done.
+const PROPOSAL: &str = "";
+const REVIEW: &str = "review";
+const COMMITTEE: &str = "committee";
+
+fn item(
+    kind: TodoKind,
+    id: &str,
+    reference: Option<String>,
+    title: String,
+    (page, anchor): (&'static str, &'static str),
+) -> TodoItem {
     TodoItem {
         kind,
         proposal_id: id.to_string(),
         reference,
         title,
-        href,
+        page,
+        anchor,
         milestone_kind: None,
         milestone_title: None,
         due_on: None,
@@ -55,13 +67,13 @@ fn item(kind: TodoKind, id: &str, reference: Option<String>, title: String, href
     }
 }
 
-fn on_page(row: &ProposalListRow, kind: TodoKind, anchor: &str) -> TodoItem {
+fn on_page(row: &ProposalListRow, kind: TodoKind, anchor: &'static str) -> TodoItem {
     item(
         kind,
         &row.id,
         row.reference.clone(),
         row.title.clone(),
-        format!("/proposals/{}{anchor}", row.id),
+        (PROPOSAL, anchor),
     )
 }
 
@@ -94,7 +106,7 @@ fn milestones(
                 &m.proposal_id,
                 reference,
                 title,
-                format!("/proposals/{}#milestones-heading", m.proposal_id),
+                (PROPOSAL, "milestones-heading"),
             )
         });
     }
@@ -125,7 +137,7 @@ fn investigator(
         }
         let open = !is_closed(&row.status);
         if open && todo::advice_turn(false, last.get(&row.id).map(String::as_str)) == AdviceTurn::Investigator {
-            items.push(on_page(row, TodoKind::AdviceReply, "#advice-heading"));
+            items.push(on_page(row, TodoKind::AdviceReply, "advice-heading"));
         }
     }
     let own: HashSet<String> = ids.into_iter().collect();
@@ -160,7 +172,7 @@ fn msl_items(
         let requested = row.advice_requested_at.is_some();
         if todo::advice_turn(requested, last.get(&row.id).map(String::as_str)) == AdviceTurn::Msl {
             let row = ProposalListRow::from(row);
-            items.push(on_page(&row, TodoKind::AdviceRequest, "#advice-heading"));
+            items.push(on_page(&row, TodoKind::AdviceRequest, "advice-heading"));
         }
     }
     Ok(())
@@ -181,8 +193,7 @@ fn reviewer(
             _ => continue,
         };
         // Before the declaration only the title is shown, as on the reviewer's list.
-        let href = format!("/proposals/{}/review", a.proposal_id);
-        items.push(item(kind, &a.proposal_id, reference, title, href));
+        items.push(item(kind, &a.proposal_id, reference, title, (REVIEW, "")));
     }
     Ok(())
 }
@@ -194,8 +205,13 @@ fn chair(
 ) -> AppResult<()> {
     for r in review::ranking(conn, principal)? {
         if quorum_met(r.completed, r.quorum) {
-            let href = format!("/proposals/{}/committee", r.id);
-            items.push(item(TodoKind::DecisionAwaiting, &r.id, r.reference, r.title, href));
+            items.push(item(
+                TodoKind::DecisionAwaiting,
+                &r.id,
+                r.reference,
+                r.title,
+                (COMMITTEE, ""),
+            ));
         }
     }
     Ok(())
@@ -223,15 +239,20 @@ fn admin(
     let ids: Vec<String> = drafts.iter().chain(&waiting).map(|r| r.id.clone()).collect();
     let with_msl: HashSet<String> = msl_store::with_msl(conn, &ids)?.into_iter().collect();
     for row in drafts.iter().filter(|r| !with_msl.contains(&r.id)) {
-        items.push(on_page(row, TodoKind::AdviceWithoutMsl, "#msl-heading"));
+        items.push(on_page(row, TodoKind::AdviceWithoutMsl, "msl-heading"));
     }
     for row in waiting.iter().filter(|r| !with_msl.contains(&r.id)) {
-        items.push(on_page(row, TodoKind::NeedsMsl, "#msl-heading"));
+        items.push(on_page(row, TodoKind::NeedsMsl, "msl-heading"));
     }
     for r in review::ranking(conn, principal)? {
         if (r.assigned as i64) < i64::from(r.quorum) {
-            let href = format!("/proposals/{}/committee", r.id);
-            items.push(item(TodoKind::NeedsReviewers, &r.id, r.reference, r.title, href));
+            items.push(item(
+                TodoKind::NeedsReviewers,
+                &r.id,
+                r.reference,
+                r.title,
+                (COMMITTEE, ""),
+            ));
         }
     }
     let approved = proposals::list(
@@ -246,7 +267,7 @@ fn admin(
     for row in &approved {
         let gates = study_store::gates(conn, &row.id)?;
         if !lifecycle::missing_gates(gates.as_ref()).is_empty() {
-            items.push(on_page(row, TodoKind::GatesToRecord, "#gates-heading"));
+            items.push(on_page(row, TodoKind::GatesToRecord, "gates-heading"));
         }
     }
     milestones(conn, None, today, true, items)

@@ -91,7 +91,7 @@ async fn an_advice_request_with_no_msl_asks_the_admins_and_says_so() {
     );
     assert_eq!(
         outbox(&app, "msl_needed"),
-        vec![admin.email.clone(), admin2.email.clone()],
+        vec![admin2.email.clone(), admin.email.clone()],
         "every admin is emailed"
     );
     let mail = {
