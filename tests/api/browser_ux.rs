@@ -378,7 +378,7 @@ async fn every_page_fits_a_phone_and_passes_axe_core() {
         if who != "anonymous" {
             let menu = browser
                 .eval(
-                    "const shown = s => [...document.querySelectorAll(s)].some(e => e.getClientRects().length > 0); \
+                    "const shown = s => [...document.querySelectorAll(s)].some(e => e.checkVisibility()); \
                      return [shown('.menu-button'), shown('.nav-main a'), shown('.menu-panel a')];",
                 )
                 .await;
@@ -539,7 +539,7 @@ async fn terminating_without_a_reason_returns_to_the_form_marked_required_in_eng
 async fn the_phone_menu_opens_without_script_and_the_desktop_keeps_its_row_of_links() {
     let app = spawn_app().await;
     let admin = app.user("admin@example.jp", Role::Admin, Lang::En);
-    let shown = "const shown = s => [...document.querySelectorAll(s)].some(e => e.getClientRects().length > 0); \
+    let shown = "const shown = s => [...document.querySelectorAll(s)].some(e => e.checkVisibility()); \
                  const h = document.querySelector('.site-header').getBoundingClientRect().height; \
                  return [shown('.menu-button'), shown('.nav-main a[href=\"/admin/users\"]'), \
                    shown('.menu-panel a[href=\"/admin/users\"]'), h, document.scripts.length];";
