@@ -136,7 +136,10 @@ fn investigator(
             items.push(on_page(row, TodoKind::ChangesRequested, ""));
         }
         let open = !is_closed(&row.status);
-        if open && todo::advice_turn(false, last.get(&row.id).map(String::as_str)) == AdviceTurn::Investigator {
+        if open
+            && todo::advice_turn(false, last.get(&row.id).map(String::as_str))
+                == AdviceTurn::Investigator
+        {
             items.push(on_page(row, TodoKind::AdviceReply, "advice-heading"));
         }
     }
@@ -236,7 +239,11 @@ fn admin(
             },
         )?);
     }
-    let ids: Vec<String> = drafts.iter().chain(&waiting).map(|r| r.id.clone()).collect();
+    let ids: Vec<String> = drafts
+        .iter()
+        .chain(&waiting)
+        .map(|r| r.id.clone())
+        .collect();
     let with_msl: HashSet<String> = msl_store::with_msl(conn, &ids)?.into_iter().collect();
     for row in drafts.iter().filter(|r| !with_msl.contains(&r.id)) {
         items.push(on_page(row, TodoKind::AdviceWithoutMsl, "msl-heading"));

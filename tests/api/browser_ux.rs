@@ -469,7 +469,9 @@ async fn every_page_fits_a_phone_and_passes_axe_core() {
     // (table of contents, folding sections).
     for page in ["/", "/proposals/"] {
         assert!(
-            pages.iter().any(|p| p.starts_with(page) && (page != "/proposals/" || !p.ends_with("/new"))),
+            pages
+                .iter()
+                .any(|p| p.starts_with(page) && (page != "/proposals/" || !p.ends_with("/new"))),
             "no {page} page visited: {pages:?}"
         );
     }
@@ -549,10 +551,21 @@ async fn the_phone_menu_opens_without_script_and_the_desktop_keeps_its_row_of_li
     browser.goto("/").await;
     let closed = browser.eval(shown).await;
     assert_eq!(closed[0], json!(true), "the menu button: {closed}");
-    assert_eq!(closed[1], json!(false), "no row of links on a phone: {closed}");
+    assert_eq!(
+        closed[1],
+        json!(false),
+        "no row of links on a phone: {closed}"
+    );
     assert_eq!(closed[2], json!(false), "the menu starts closed: {closed}");
-    assert!(closed[3].as_f64().unwrap_or(999.0) <= 120.0, "header: {closed}");
-    assert_eq!(closed[4], json!(0), "no script on the page: the menu is a <details>");
+    assert!(
+        closed[3].as_f64().unwrap_or(999.0) <= 120.0,
+        "header: {closed}"
+    );
+    assert_eq!(
+        closed[4],
+        json!(0),
+        "no script on the page: the menu is a <details>"
+    );
     browser.click(".menu-button").await;
     let open = browser.eval(shown).await;
     assert_eq!(open[2], json!(true), "the links once opened: {open}");
@@ -573,7 +586,11 @@ async fn the_phone_menu_opens_without_script_and_the_desktop_keeps_its_row_of_li
     browser.sign_in(&app, &admin).await;
     browser.goto("/").await;
     let desktop = browser.eval(shown).await;
-    assert_eq!(desktop[0], json!(false), "no menu button on a desktop: {desktop}");
+    assert_eq!(
+        desktop[0],
+        json!(false),
+        "no menu button on a desktop: {desktop}"
+    );
     assert_eq!(desktop[1], json!(true), "the row of links: {desktop}");
     browser.assert_axe_clean("menu-desktop").await;
     browser.close().await;
@@ -592,7 +609,10 @@ async fn the_proposal_contents_open_a_folded_section_and_a_failed_form_in_one_is
                   .filter(d => d.open).map(d => d.querySelector('h2').id);";
     let before = browser.eval(open).await;
     assert!(
-        !before.as_array().unwrap().contains(&json!("overview-heading")),
+        !before
+            .as_array()
+            .unwrap()
+            .contains(&json!("overview-heading")),
         "the protocol is folded for a running study: {before}"
     );
     // The contents link lands on the folded section's heading, which opens on a click.
@@ -604,7 +624,10 @@ async fn the_proposal_contents_open_a_folded_section_and_a_failed_form_in_one_is
     browser.click("#overview-heading").await;
     let after = browser.eval(open).await;
     assert!(
-        after.as_array().unwrap().contains(&json!("overview-heading")),
+        after
+            .as_array()
+            .unwrap()
+            .contains(&json!("overview-heading")),
         "opened: {after}"
     );
     browser.assert_axe_clean("proposal-toc").await;
@@ -634,7 +657,10 @@ async fn the_proposal_contents_open_a_folded_section_and_a_failed_form_in_one_is
         .await;
     browser.screenshot("gates-error-phone").await;
     assert!(
-        focus[0].as_str().unwrap_or_default().contains("form-error-summary"),
+        focus[0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("form-error-summary"),
         "focus on the gates form's summary: {focus}"
     );
     assert_eq!(focus[1], json!(true), "on screen: {focus}");

@@ -15,7 +15,9 @@ pub(crate) fn is_open(html: &str, key: &str) -> Option<bool> {
 
 /// The table of contents' links, in order.
 fn toc_links(html: &str) -> Vec<String> {
-    let start = html.find("class=\"toc-list\"").expect("a table of contents");
+    let start = html
+        .find("class=\"toc-list\"")
+        .expect("a table of contents");
     let end = html[start..].find("</ol>").unwrap() + start;
     html[start..end]
         .split("href=\"#")
@@ -101,7 +103,14 @@ async fn the_contents_link_every_section_and_the_study_folds_the_protocol() {
         .text()
         .await
         .unwrap();
-    for key in ["overview", "design", "plan", "investigators", "support", "msl"] {
+    for key in [
+        "overview",
+        "design",
+        "plan",
+        "investigators",
+        "support",
+        "msl",
+    ] {
         assert_eq!(is_open(&html, key), Some(true), "{key}");
     }
     assert_eq!(is_open(&html, "gates"), None, "no study yet");
@@ -129,9 +138,16 @@ async fn a_form_error_in_a_folded_section_opens_it_with_the_summary_focused() {
         .unwrap();
     assert_eq!(response.status(), 422);
     let html = response.text().await.unwrap();
-    assert_eq!(is_open(&html, "gates"), Some(true), "the failed form's section");
+    assert_eq!(
+        is_open(&html, "gates"),
+        Some(true),
+        "the failed form's section"
+    );
     let gates = &html[html.find("id=\"gates-heading\"").unwrap()..];
     let gates = &gates[..gates.find("</details>").unwrap()];
-    assert!(gates.contains("autofocus"), "its error summary takes the focus");
+    assert!(
+        gates.contains("autofocus"),
+        "its error summary takes the focus"
+    );
     assert_eq!(is_open(&html, "overview"), Some(false));
 }

@@ -16,7 +16,9 @@ async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {
 /// The to-do section of a dashboard (from its heading to the end of the section).
 fn todo_section(html: &str) -> &str {
     let start = html.find("id=\"todo-heading\"").expect("the to-do list");
-    let end = html[start..].find("</section>").map_or(html.len(), |e| start + e);
+    let end = html[start..]
+        .find("</section>")
+        .map_or(html.len(), |e| start + e);
     &html[start..end]
 }
 
@@ -32,8 +34,12 @@ fn count_of(html: &str, kind: &str) -> Option<usize> {
 
 async fn draft(app: &TestApp, investigator: &TestUser) -> String {
     let created = json(
-        app.post_json(&investigator.token, "/api/v1/proposals", &complete_proposal())
-            .await,
+        app.post_json(
+            &investigator.token,
+            "/api/v1/proposals",
+            &complete_proposal(),
+        )
+        .await,
     )
     .await;
     created["id"].as_str().unwrap().to_string()
@@ -110,7 +116,11 @@ async fn an_advice_request_with_no_msl_asks_the_admins_and_says_so() {
         "https://liaison.example",
     )
     .unwrap();
-    assert!(rendered.subject.contains("assign an MSL"), "{}", rendered.subject);
+    assert!(
+        rendered.subject.contains("assign an MSL"),
+        "{}",
+        rendered.subject
+    );
     assert!(rendered.text.contains(&format!("/proposals/{id}")));
 
     // Asking again sends nothing more.
@@ -120,7 +130,12 @@ async fn an_advice_request_with_no_msl_asks_the_admins_and_says_so() {
     // The admins' to-do list shows it, linked to the MSL section.
     let admin_browser = app.signed_in_browser(&admin).await;
     let home = page(&admin_browser, &app, "/").await;
-    assert_eq!(count_of(&home, "advice_without_msl"), Some(1), "{}", todo_section(&home));
+    assert_eq!(
+        count_of(&home, "advice_without_msl"),
+        Some(1),
+        "{}",
+        todo_section(&home)
+    );
     assert!(todo_section(&home).contains(&format!("href=\"/proposals/{id}#msl-heading\"")));
 
     // Once an MSL is assigned, the request leaves the admins' list for the MSL's.
@@ -136,7 +151,12 @@ async fn an_advice_request_with_no_msl_asks_the_admins_and_says_so() {
     assert_eq!(count_of(&home, "advice_without_msl"), None);
     let msl_browser = app.signed_in_browser(&msl).await;
     let home = page(&msl_browser, &app, "/").await;
-    assert_eq!(count_of(&home, "advice_request"), Some(1), "{}", todo_section(&home));
+    assert_eq!(
+        count_of(&home, "advice_request"),
+        Some(1),
+        "{}",
+        todo_section(&home)
+    );
     assert!(todo_section(&home).contains(&format!("href=\"/proposals/{id}#advice-heading\"")));
 }
 
@@ -163,7 +183,10 @@ async fn an_advice_request_to_an_assigned_msl_emails_no_admin() {
     );
     assert!(outbox(&app, "msl_needed").is_empty());
     let admin_browser = app.signed_in_browser(&admin).await;
-    assert_eq!(count_of(&page(&admin_browser, &app, "/").await, "advice_without_msl"), None);
+    assert_eq!(
+        count_of(&page(&admin_browser, &app, "/").await, "advice_without_msl"),
+        None
+    );
 }
 
 #[actix_web::test]
@@ -188,7 +211,10 @@ async fn reviewers_chairs_and_investigators_see_their_work_counted() {
 
     // The admin sees nothing missing on the committee (quorum 1, one reviewer).
     let ab = app.signed_in_browser(&admin).await;
-    assert_eq!(count_of(&page(&ab, &app, "/").await, "needs_reviewers"), None);
+    assert_eq!(
+        count_of(&page(&ab, &app, "/").await, "needs_reviewers"),
+        None
+    );
     assert_eq!(count_of(&page(&ab, &app, "/").await, "needs_msl"), Some(1));
 
     let coi = app
@@ -205,9 +231,15 @@ async fn reviewers_chairs_and_investigators_see_their_work_counted() {
 
     // The chair has nothing to decide until the quorum is reached.
     let cb = app.signed_in_browser(&committee.chair).await;
-    assert_eq!(count_of(&page(&cb, &app, "/").await, "decision_awaiting"), None);
+    assert_eq!(
+        count_of(&page(&cb, &app, "/").await, "decision_awaiting"),
+        None
+    );
     let mine = app
-        .get(&reviewer.token, &format!("/api/v1/proposals/{id}/reviews/mine"))
+        .get(
+            &reviewer.token,
+            &format!("/api/v1/proposals/{id}/reviews/mine"),
+        )
         .await;
     let etag = mine.headers()["etag"].to_str().unwrap().to_string();
     let saved = app
@@ -226,7 +258,12 @@ async fn reviewers_chairs_and_investigators_see_their_work_counted() {
     assert_eq!(saved.status(), 200);
     assert_eq!(count_of(&page(&rb, &app, "/").await, "review_due"), None);
     let home = page(&cb, &app, "/").await;
-    assert_eq!(count_of(&home, "decision_awaiting"), Some(1), "{}", todo_section(&home));
+    assert_eq!(
+        count_of(&home, "decision_awaiting"),
+        Some(1),
+        "{}",
+        todo_section(&home)
+    );
     assert!(todo_section(&home).contains(&format!("href=\"/proposals/{id}/committee\"")));
 
     // The investigator: the draft to finish, and nothing for the submitted one.
@@ -258,10 +295,17 @@ async fn milestones_due_this_week_and_overdue_ones_are_on_the_lists_by_the_progr
     let pb = app.signed_in_browser(&study.yamada).await;
     let home = page(&pb, &app, "/").await;
     assert_eq!(count_of(&home, "milestone_overdue"), Some(1));
-    assert_eq!(count_of(&home, "milestone_due"), Some(1), "eight days ahead is not due yet");
+    assert_eq!(
+        count_of(&home, "milestone_due"),
+        Some(1),
+        "eight days ahead is not due yet"
+    );
     let todo = todo_section(&home);
     assert!(todo.contains("期限超過 3日"), "{todo}");
-    assert!(todo.contains(&format!("href=\"/proposals/{}#milestones-heading\"", study.id)));
+    assert!(todo.contains(&format!(
+        "href=\"/proposals/{}#milestones-heading\"",
+        study.id
+    )));
 
     // The admin: the overdue one, and the approved study's gates still to record.
     let ab = app.signed_in_browser(&study.admin).await;

@@ -58,48 +58,48 @@ fn proposal_rows(
     conn: &mut crate::db::DbConnection,
     p: &crate::auth::Principal,
 ) -> crate::error::AppResult<Vec<serde_json::Value>> {
-        // Reviewers work from their assignments; everyone else from the proposals they see.
-        if p.role == Role::Reviewer {
-            return Ok(crate::workflows::review::my_assignments(conn, &p)?
-                .into_iter()
-                .map(|(a, title, reference, status)| {
-                    json!({
-                        "id": a.proposal_id,
-                        "href": format!("/proposals/{}/review", a.proposal_id),
-                        "reference": reference,
-                        // Until no conflict is declared, only the title is shown (docs/PRODUCT.md#review).
-                        "title": title,
-                        "status": status,
-                        "updated_at": crate::clock::display(a.updated_at),
-                    })
-                })
-                .collect::<Vec<_>>());
-        }
-        let rows = if p.role == Role::Msl {
-            crate::workflows::msl::visible_proposals(conn, &p)?
-                .into_iter()
-                .map(proposals::ProposalListRow::from)
-                .collect()
-        } else {
-            proposals::list(
-                conn,
-                &p,
-                &ListFilter {
-                    limit: 200,
-                    ..ListFilter::default()
-                },
-            )?
-        };
-        Ok(rows
+    // Reviewers work from their assignments; everyone else from the proposals they see.
+    if p.role == Role::Reviewer {
+        return Ok(crate::workflows::review::my_assignments(conn, &p)?
             .into_iter()
-            .map(|r| {
+            .map(|(a, title, reference, status)| {
                 json!({
-                    "id": r.id,
-                    "reference": r.reference,
-                    "title": r.title,
-                    "status": r.status,
-                    "updated_at": crate::clock::display(r.updated_at),
+                    "id": a.proposal_id,
+                    "href": format!("/proposals/{}/review", a.proposal_id),
+                    "reference": reference,
+                    // Until no conflict is declared, only the title is shown (docs/PRODUCT.md#review).
+                    "title": title,
+                    "status": status,
+                    "updated_at": crate::clock::display(a.updated_at),
                 })
             })
-            .collect())
+            .collect::<Vec<_>>());
+    }
+    let rows = if p.role == Role::Msl {
+        crate::workflows::msl::visible_proposals(conn, &p)?
+            .into_iter()
+            .map(proposals::ProposalListRow::from)
+            .collect()
+    } else {
+        proposals::list(
+            conn,
+            &p,
+            &ListFilter {
+                limit: 200,
+                ..ListFilter::default()
+            },
+        )?
+    };
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            json!({
+                "id": r.id,
+                "reference": r.reference,
+                "title": r.title,
+                "status": r.status,
+                "updated_at": crate::clock::display(r.updated_at),
+            })
+        })
+        .collect())
 }

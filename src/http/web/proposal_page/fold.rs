@@ -54,7 +54,13 @@ pub fn open_sections(role: Role, status: Status, failed: Option<&str>) -> Vec<&'
     if !study {
         open.extend(CONTENT);
     }
-    open.extend(["milestones", "enrollment", "publications", "documents", "advice"]);
+    open.extend([
+        "milestones",
+        "enrollment",
+        "publications",
+        "documents",
+        "advice",
+    ]);
     if status == Status::Approved {
         open.push("gates");
     }
@@ -114,7 +120,10 @@ mod tests {
     fn the_protocol_is_open_before_approval_and_folded_once_the_study_runs() {
         let draft = open_sections(Role::Investigator, Status::Draft, None);
         assert!(CONTENT.iter().all(|s| draft.contains(s)));
-        assert!(draft.contains(&"msl"), "the investigator asks for advice there");
+        assert!(
+            draft.contains(&"msl"),
+            "the investigator asks for advice there"
+        );
         let active = open_sections(Role::Investigator, Status::Active, None);
         assert!(!active.contains(&"overview"));
         assert!(active.contains(&"milestones"));
