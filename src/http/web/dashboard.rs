@@ -60,7 +60,7 @@ fn proposal_rows(
 ) -> crate::error::AppResult<Vec<serde_json::Value>> {
     // Reviewers work from their assignments; everyone else from the proposals they see.
     if p.role == Role::Reviewer {
-        return Ok(crate::workflows::review::my_assignments(conn, &p)?
+        return Ok(crate::workflows::review::my_assignments(conn, p)?
             .into_iter()
             .map(|(a, title, reference, status)| {
                 json!({
@@ -76,14 +76,14 @@ fn proposal_rows(
             .collect::<Vec<_>>());
     }
     let rows = if p.role == Role::Msl {
-        crate::workflows::msl::visible_proposals(conn, &p)?
+        crate::workflows::msl::visible_proposals(conn, p)?
             .into_iter()
             .map(proposals::ProposalListRow::from)
             .collect()
     } else {
         proposals::list(
             conn,
-            &p,
+            p,
             &ListFilter {
                 limit: 200,
                 ..ListFilter::default()
