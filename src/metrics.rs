@@ -30,8 +30,8 @@ impl Metrics {
             .fetch_add(elapsed.as_micros() as u64, Ordering::Relaxed);
     }
 
-    /// Renders the metrics plus the given gauges in the Prometheus text format.
-    pub fn render(&self, gauges: &[(&str, &str, f64)]) -> String {
+    /// Renders the metrics plus the given counters and gauges in the Prometheus text format.
+    pub fn render(&self, counters: &[(&str, &str, u64)], gauges: &[(&str, &str, f64)]) -> String {
         let mut out = String::new();
         out.push_str("# HELP liaison_http_requests_total HTTP requests by status class.\n");
         out.push_str("# TYPE liaison_http_requests_total counter\n");
@@ -61,6 +61,11 @@ impl Metrics {
         out.push_str(&format!(
             "liaison_http_request_duration_seconds_count {count}\n"
         ));
+        for (name, help, value) in counters {
+            out.push_str(&format!(
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {value}\n"
+            ));
+        }
         for (name, help, value) in gauges {
             out.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}\n"
@@ -79,11 +84,19 @@ mod tests {
         let metrics = Metrics::default();
         metrics.observe(200, Duration::from_millis(3));
         metrics.observe(404, Duration::from_millis(30));
-        let text = metrics.render(&[("liaison_db_pool_connections", "Open connections.", 2.0)]);
+        let text = metrics.render(
+            &[("liaison_db_statements_total", "Statements.", 7)],
+            &[("liaison_db_pool_connections", "Open connections.", 2.0)],
+        );
         assert!(text.contains("liaison_http_requests_total{status=\"2xx\"} 1"));
         assert!(text.contains("liaison_http_requests_total{status=\"4xx\"} 1"));
         assert!(text.contains("le=\"0.005\"} 1"));
         assert!(text.contains("le=\"+Inf\"} 2"));
         assert!(text.contains("liaison_db_pool_connections 2"));
+        assert!(
+            text.contains(
+                "# TYPE liaison_db_statements_total counter\nliaison_db_statements_total 7"
+            )
+        );
     }
 }

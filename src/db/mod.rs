@@ -5,6 +5,7 @@ pub mod schema;
 
 use std::cell::RefCell;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use chrono::{NaiveDateTime, Timelike, Utc};
@@ -38,6 +39,7 @@ pub struct Pool {
     connections: r2d2::Pool<ConnectionManager>,
     writers: Option<Arc<tokio::sync::Semaphore>>,
     record_refusal: RefusalRecorder,
+    statements: Arc<StatementCounts>,
 }
 
 /// Writes the audit record of a guardrail refusal. Handed in by the caller that builds the
@@ -53,6 +55,10 @@ impl Pool {
 
     pub fn state(&self) -> r2d2::State {
         self.connections.state()
+    }
+
+    pub fn statements(&self) -> &StatementCounts {
+        &self.statements
     }
 }
 
@@ -129,10 +135,51 @@ fn create_private_file(path: &str) {
         .open(path);
 }
 
+/// The statements a pool's connections have run and prepared since the pool was built. A
+/// request's cost in database round trips is the first one's growth; a statement prepared
+/// once per connection and then reused from diesel's cache counts once in the second, however
+/// often it runs (`/metrics`, docs/performance.md).
+#[derive(Debug, Default)]
+pub struct StatementCounts {
+    run: AtomicU64,
+    prepared_for_reuse: AtomicU64,
+}
+
+impl StatementCounts {
+    /// Statements sent to the database (queries, updates, `BEGIN` and `COMMIT`).
+    pub fn run(&self) -> u64 {
+        self.run.load(Ordering::Relaxed)
+    }
+
+    /// Statements prepared and kept in a connection's cache for reuse.
+    pub fn prepared_for_reuse(&self) -> u64 {
+        self.prepared_for_reuse.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts each connection's statements into its pool's [`StatementCounts`].
+struct CountStatements(Arc<StatementCounts>);
+
+impl diesel::connection::Instrumentation for CountStatements {
+    fn on_connection_event(&mut self, event: diesel::connection::InstrumentationEvent<'_>) {
+        use diesel::connection::InstrumentationEvent as Event;
+        match event {
+            Event::StartQuery { .. } => {
+                self.0.run.fetch_add(1, Ordering::Relaxed);
+            }
+            Event::CacheQuery { .. } => {
+                self.0.prepared_for_reuse.fetch_add(1, Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+}
+
 /// r2d2 manager that builds connections with [`establish`].
 #[derive(Debug, Clone)]
 pub struct ConnectionManager {
     url: String,
+    statements: Arc<StatementCounts>,
 }
 
 impl r2d2::ManageConnection for ConnectionManager {
@@ -140,7 +187,9 @@ impl r2d2::ManageConnection for ConnectionManager {
     type Error = diesel::r2d2::Error;
 
     fn connect(&self) -> Result<DbConnection, Self::Error> {
-        establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)
+        let mut conn = establish(&self.url).map_err(diesel::r2d2::Error::ConnectionError)?;
+        conn.set_instrumentation(CountStatements(self.statements.clone()));
+        Ok(conn)
     }
 
     fn is_valid(&self, conn: &mut DbConnection) -> Result<(), Self::Error> {
@@ -158,6 +207,7 @@ pub fn build_pool(
     max_size: u32,
     record_refusal: RefusalRecorder,
 ) -> Result<Pool, r2d2::Error> {
+    let statements = Arc::<StatementCounts>::default();
     let connections = r2d2::Pool::builder()
         .max_size(max_size)
         .connection_timeout(Duration::from_secs(10))
@@ -166,6 +216,7 @@ pub fn build_pool(
         .test_on_check_out(false)
         .build(ConnectionManager {
             url: url.to_string(),
+            statements: statements.clone(),
         })?;
     let writers = match Backend::from_url(url) {
         Backend::Sqlite => Some(Arc::new(tokio::sync::Semaphore::new(1))),
@@ -175,6 +226,7 @@ pub fn build_pool(
         connections,
         writers,
         record_refusal,
+        statements,
     })
 }
 

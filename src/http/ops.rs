@@ -75,43 +75,59 @@ pub async fn metrics(
     let outbox = db::run(&state.pool, delivery::outbox_gauges).await?;
     let pool = state.pool.state();
     let health = &state.worker_health;
-    let body = state.metrics.render(&[
+    let statements = state.pool.statements();
+    let counters = [
         (
-            "liaison_db_pool_connections",
-            "Open database connections.",
-            f64::from(pool.connections),
+            "liaison_db_statements_total",
+            "Statements this process sent to the database (queries, changes, BEGIN and COMMIT).",
+            statements.run(),
         ),
         (
-            "liaison_db_pool_idle_connections",
-            "Idle database connections.",
-            f64::from(pool.idle_connections),
+            "liaison_db_statements_prepared_total",
+            "Statements prepared and kept for reuse by a connection (once per connection and statement).",
+            statements.prepared_for_reuse(),
         ),
-        (
-            "liaison_outbox_pending",
-            "Messages waiting to be delivered.",
-            outbox.pending as f64,
-        ),
-        (
-            "liaison_outbox_in_flight",
-            "Messages claimed by a worker and being delivered.",
-            outbox.sending as f64,
-        ),
-        (
-            "liaison_outbox_dead",
-            "Messages given up on (an admin can re-queue them).",
-            outbox.dead as f64,
-        ),
-        (
-            "liaison_outbox_oldest_pending_age_seconds",
-            "Age of the oldest pending message.",
-            outbox.oldest_pending_age.as_secs_f64(),
-        ),
-        (
-            "liaison_worker_panics",
-            "Panics the delivery worker of this process caught and survived since it started.",
-            health.panics() as f64,
-        ),
-    ]);
+    ];
+    let body = state.metrics.render(
+        &counters,
+        &[
+            (
+                "liaison_db_pool_connections",
+                "Open database connections.",
+                f64::from(pool.connections),
+            ),
+            (
+                "liaison_db_pool_idle_connections",
+                "Idle database connections.",
+                f64::from(pool.idle_connections),
+            ),
+            (
+                "liaison_outbox_pending",
+                "Messages waiting to be delivered.",
+                outbox.pending as f64,
+            ),
+            (
+                "liaison_outbox_in_flight",
+                "Messages claimed by a worker and being delivered.",
+                outbox.sending as f64,
+            ),
+            (
+                "liaison_outbox_dead",
+                "Messages given up on (an admin can re-queue them).",
+                outbox.dead as f64,
+            ),
+            (
+                "liaison_outbox_oldest_pending_age_seconds",
+                "Age of the oldest pending message.",
+                outbox.oldest_pending_age.as_secs_f64(),
+            ),
+            (
+                "liaison_worker_panics",
+                "Panics the delivery worker of this process caught and survived since it started.",
+                health.panics() as f64,
+            ),
+        ],
+    );
     Ok(HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4")
         .body(body))

@@ -79,12 +79,12 @@ pub struct PageSupport {
     pub documents: Vec<(DocumentMeta, String)>,
 }
 
-pub fn page_support(
-    conn: &mut DbConnection,
-    principal: &Principal,
-    proposal_id: &str,
-) -> AppResult<PageSupport> {
-    let relation = relation(conn, principal, proposal_id)?;
+/// What the proposal page's MSL sections need, for a proposal the caller has already loaded
+/// for viewing (the page is built from that one load).
+pub fn page_support(conn: &mut DbConnection, loaded: Loaded) -> AppResult<PageSupport> {
+    let relation = relation_of(loaded);
+    let proposal_id = relation.loaded.row.id.clone();
+    let proposal_id = proposal_id.as_str();
     let assigned = store::assigned_msls(conn, proposal_id)?;
     let (mut msl_candidates, mut thread, mut interactions) = (Vec::new(), Vec::new(), None);
     if relation.in_conversation() {
@@ -123,13 +123,18 @@ pub fn relation(
     proposal_id: &str,
 ) -> AppResult<Relation> {
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    Ok(relation_of(loaded))
+}
+
+/// The MSL features' view of the access `loaded` carries.
+fn relation_of(loaded: Loaded) -> Relation {
     let relation = &loaded.access.relation;
-    Ok(Relation {
+    Relation {
         is_owner: *relation == AccessRelation::Owner,
         is_admin: *relation == AccessRelation::Admin,
         is_assigned_msl: *relation == AccessRelation::AssignedMsl,
         loaded,
-    })
+    }
 }
 
 fn require_conversation(relation: &Relation) -> AppResult<()> {

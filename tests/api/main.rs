@@ -36,6 +36,7 @@ mod relationship_matrix;
 mod reliability;
 mod reports;
 mod review;
+mod statements;
 mod study;
 mod todo_web;
 mod untrusted_input;

@@ -166,6 +166,17 @@ pub fn decision_view(
     proposal_id: &str,
 ) -> AppResult<Option<DecisionView>> {
     let loaded = proposals::load(conn, principal, proposal_id, ProposalAction::View)?;
+    decision_view_of(conn, principal, &loaded)
+}
+
+/// [`decision_view`] of a proposal the caller has already loaded for viewing, so that a page
+/// built from one load does not load it again.
+pub fn decision_view_of(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    loaded: &proposals::Loaded,
+) -> AppResult<Option<DecisionView>> {
+    let proposal_id = loaded.row.id.as_str();
     let committee_view = matches!(principal.role, Role::Chair | Role::Admin);
     let is_owner = principal.user_id == loaded.row.owner_id;
     if !committee_view && !is_owner {

@@ -49,13 +49,15 @@ pub async fn render_show(
             crate::domain::visibility::project_content(audience, &mut loaded.content);
             let owner_name = workflow::owner_name(conn, &loaded)?;
             let events = crate::workflows::timeline::events(conn, &loaded)?;
-            let decision = match crate::workflows::review::decision_view(conn, &p, &id) {
+            // One load serves the whole page: the decision and the MSL sections read the
+            // access it carries instead of loading the proposal again.
+            let decision = match crate::workflows::review::decision_view_of(conn, &p, &loaded) {
                 Ok(decision) => decision,
                 Err(AppError::Forbidden(_)) => None,
                 Err(other) => return Err(other),
             };
             let reviewing = crate::workflows::review::is_reviewing(conn, &p, &loaded)?;
-            let mut sections = msl_sections::sections(conn, &p, &id, max_upload)?;
+            let mut sections = msl_sections::sections(conn, &p, loaded.clone(), max_upload)?;
             sections["study"] = study_section::section(conn, &p, &loaded)?;
             Ok((loaded, owner_name, events, decision, reviewing, sections))
         })

@@ -8,15 +8,16 @@ use crate::db::DbConnection;
 use crate::domain::lifecycle::Status;
 use crate::error::AppResult;
 use crate::workflows::msl::{self as workflow, CHANNELS, DOC_TYPES, SECTIONS};
+use crate::workflows::proposals::Loaded;
 
 /// The MSL-related parts of the proposal page's context, by what the caller may see.
 pub fn sections(
     conn: &mut DbConnection,
     principal: &Principal,
-    proposal_id: &str,
+    loaded: Loaded,
     max_upload: usize,
 ) -> AppResult<Value> {
-    let support = workflow::page_support(conn, principal, proposal_id)?;
+    let support = workflow::page_support(conn, loaded)?;
     let relation = &support.relation;
     let row = &relation.loaded.row;
     let assigned = &support.assigned;
@@ -84,7 +85,7 @@ pub fn sections(
             "id": d.id, "doc_type": d.doc_type, "version": d.version, "file_name": d.file_name,
             "media_type": d.media_type, "size_bytes": d.size_bytes, "sha256": d.sha256,
             "uploaded_at": crate::clock::display(d.uploaded_at), "uploaded_by_name": uploader,
-            "href": format!("/proposals/{proposal_id}/documents/{}", d.id),
+            "href": format!("/proposals/{}/documents/{}", row.id, d.id),
         }));
     }
     context.insert(
