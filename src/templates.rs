@@ -77,6 +77,7 @@ pub const EMAIL_EMBEDDED: &[(&str, &str)] = email_templates![
     "milestone_reminder",
     "milestone_escalation",
     "study_activated",
+    "msl_needed",
 ];
 
 pub const STYLESHEET: &str = include_str!("../templates/static/app.css");

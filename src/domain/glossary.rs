@@ -165,6 +165,7 @@ pub const TERMS: &[Term] = &[
     term("event.review_request", "審査の依頼", "Review request"),
     term("event.decision", "審査結果の通知", "Decision letter"),
     term("event.advice_posted", "助言・返信", "Advice posted"),
+    term("event.msl_needed", "MSL割り当ての依頼", "Assign an MSL"),
     term(
         "event.milestone_reminder",
         "マイルストーンのリマインダー",

@@ -19,6 +19,7 @@ pub mod reminders;
 pub mod review;
 pub mod study;
 pub mod text;
+pub mod todo;
 pub mod visibility;
 
 use serde::{Deserialize, Serialize};

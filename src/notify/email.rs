@@ -84,6 +84,12 @@ pub enum Email {
         excerpt: String,
         path: String,
     },
+    /// To every admin: an investigator asked for advice on a draft and no MSL is assigned.
+    MslNeeded {
+        title: String,
+        investigator: String,
+        path: String,
+    },
 }
 
 /// Event names, in the order their templates are embedded (see `templates::EMAIL_EVENTS`).
@@ -98,6 +104,7 @@ pub const EVENTS: &[&str] = &[
     "milestone_reminder",
     "milestone_escalation",
     "study_activated",
+    "msl_needed",
 ];
 
 impl Email {
@@ -113,6 +120,7 @@ impl Email {
             Email::MilestoneReminder { .. } => "milestone_reminder",
             Email::MilestoneEscalation { .. } => "milestone_escalation",
             Email::StudyActivated { .. } => "study_activated",
+            Email::MslNeeded { .. } => "msl_needed",
         }
     }
 
@@ -313,6 +321,11 @@ mod tests {
                 section: Some("primary_endpoint".into()),
                 excerpt: "<評価項目>について".into(),
                 path: "/proposals/1".into(),
+            },
+            "msl_needed" => Email::MslNeeded {
+                title: "<腎保護>の検討".into(),
+                investigator: "山田 太郎".into(),
+                path: "/proposals/1#msl-heading".into(),
             },
             _ => Email::NewSubmission {
                 reference: "IIS-2026-0042".into(),

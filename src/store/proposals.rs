@@ -268,6 +268,16 @@ pub fn list(
     query.load(conn)
 }
 
+/// Drafts whose investigator asked for advice (the admins route those without an MSL).
+pub fn drafts_awaiting_advice(conn: &mut DbConnection) -> QueryResult<Vec<ProposalListRow>> {
+    proposals::table
+        .filter(proposals::status.eq("draft"))
+        .filter(proposals::advice_requested_at.is_not_null())
+        .order(proposals::id.desc())
+        .select(ProposalListRow::as_select())
+        .load(conn)
+}
+
 fn escape_like(text: &str) -> String {
     text.replace('\\', "\\\\")
         .replace('%', "\\%")

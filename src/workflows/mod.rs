@@ -24,5 +24,6 @@ pub mod rounds;
 pub mod sessions;
 pub mod study;
 pub mod timeline;
+pub mod todo;
 pub mod users;
 pub mod webhook_events;

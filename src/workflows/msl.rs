@@ -216,21 +216,36 @@ pub fn unassign_msl(
     Ok(())
 }
 
+/// Who an advice request reached.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AdviceRouting {
+    /// The assigned MSLs can now see the draft.
+    ToMsls,
+    /// No MSL is assigned: the admins were asked to assign one.
+    ToAdmins,
+}
+
 /// The investigator asks the assigned MSLs for advice on a draft (which makes the draft
-/// visible to them).
+/// visible to them). With no MSL assigned, every active admin is emailed to assign one (the
+/// request waits on their to-do list); an assigned MSL then finds it on theirs.
 pub fn request_advice(
     conn: &mut DbConnection,
     principal: &Principal,
     proposal_id: &str,
-) -> AppResult<()> {
+) -> AppResult<AdviceRouting> {
     let relation = relation(conn, principal, proposal_id)?;
     if !relation.is_owner {
         return Err(AppError::Forbidden(
             "only the investigator asks for advice".into(),
         ));
     }
+    let routing = if store::assigned_msls(conn, proposal_id)?.is_empty() {
+        AdviceRouting::ToAdmins
+    } else {
+        AdviceRouting::ToMsls
+    };
     if relation.loaded.row.advice_requested_at.is_some() {
-        return Ok(());
+        return Ok(routing);
     }
     proposal_store::set_advice_requested(conn, proposal_id, Some(db::now()))?;
     audit::append(
@@ -240,9 +255,20 @@ pub fn request_advice(
             "msl.advice_requested",
             "proposal",
             proposal_id,
-        ),
+        )
+        .after(json!({"msl_assigned": routing == AdviceRouting::ToMsls})),
     )?;
-    Ok(())
+    if routing == AdviceRouting::ToAdmins {
+        let email = Email::MslNeeded {
+            title: relation.loaded.row.title.clone(),
+            investigator: users::display_name(conn, &relation.loaded.row.owner_id)?,
+            path: format!("/proposals/{proposal_id}#msl-heading"),
+        };
+        for admin in users::active_with_role(conn, Role::Admin)? {
+            notify::enqueue(conn, &Recipient::of(&admin), &email)?;
+        }
+    }
+    Ok(routing)
 }
 
 // ---------------------------------------------------------------- advice

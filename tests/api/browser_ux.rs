@@ -357,6 +357,7 @@ async fn every_page_fits_a_phone_and_passes_axe_core() {
     let browser = Browser::start(&app, "ja", PHONE).await;
     let mut failures: Vec<String> = Vec::new();
     let mut visited = 0;
+    let mut pages: Vec<String> = Vec::new();
     let check = async |browser: &Browser, who: &str, path: &str| -> Vec<String> {
         let mut found = Vec::new();
         println!("{who}: {path}");
@@ -373,6 +374,20 @@ async fn every_page_fits_a_phone_and_passes_axe_core() {
                  return [h, bar.length ? Math.max(...bar) : 0];",
             )
             .await;
+        // Signed in, the navigation sits behind the menu button on a phone.
+        if who != "anonymous" {
+            let menu = browser
+                .eval(
+                    "const shown = s => [...document.querySelectorAll(s)].some(e => e.checkVisibility()); \
+                     return [shown('.menu-button'), shown('.nav-main a'), shown('.menu-panel a')];",
+                )
+                .await;
+            if menu != json!([true, false, false]) {
+                found.push(format!(
+                    "{who} {path}: [menu button, row of links, menu links] shown = {menu}"
+                ));
+            }
+        }
         let header_px = header[0].as_f64().unwrap_or_default();
         let sticky_px = header[1].as_f64().unwrap_or_default();
         if header_px > 120.0 {
@@ -430,6 +445,7 @@ async fn every_page_fits_a_phone_and_passes_axe_core() {
         while let Some(path) = (!queue.is_empty()).then(|| queue.remove(0)) {
             failures.extend(check(&browser, who, &path).await);
             visited += 1;
+            pages.push(path.clone());
             let links = browser
                 .eval(
                     "return [...document.querySelectorAll('header a[href^=\"/\"], main a[href^=\"/\"]')] \
@@ -449,6 +465,16 @@ async fn every_page_fits_a_phone_and_passes_axe_core() {
     }
     println!("visited {visited} pages");
     assert!(visited >= 25, "only {visited} pages visited");
+    // The pages #20 changed are among them: the dashboards (to-do lists) and proposal pages
+    // (table of contents, folding sections).
+    for page in ["/", "/proposals/"] {
+        assert!(
+            pages
+                .iter()
+                .any(|p| p.starts_with(page) && (page != "/proposals/" || !p.ends_with("/new"))),
+            "no {page} page visited: {pages:?}"
+        );
+    }
     assert!(
         failures.is_empty(),
         "{} problem(s) at 390x844:\n{}",
@@ -507,5 +533,138 @@ async fn terminating_without_a_reason_returns_to_the_form_marked_required_in_eng
         "the proposal page, not an error page: {h1}"
     );
     browser.assert_axe_clean("terminate-error").await;
+    browser.close().await;
+}
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver: .ci/run installs them and passes --include-ignored"]
+async fn the_phone_menu_opens_without_script_and_the_desktop_keeps_its_row_of_links() {
+    let app = spawn_app().await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::En);
+    let shown = "const shown = s => [...document.querySelectorAll(s)].some(e => e.checkVisibility()); \
+                 const h = document.querySelector('.site-header').getBoundingClientRect().height; \
+                 return [shown('.menu-button'), shown('.nav-main a[href=\"/admin/users\"]'), \
+                   shown('.menu-panel a[href=\"/admin/users\"]'), h, document.scripts.length];";
+
+    let browser = Browser::start(&app, "en", PHONE).await;
+    browser.sign_in(&app, &admin).await;
+    browser.goto("/").await;
+    let closed = browser.eval(shown).await;
+    assert_eq!(closed[0], json!(true), "the menu button: {closed}");
+    assert_eq!(
+        closed[1],
+        json!(false),
+        "no row of links on a phone: {closed}"
+    );
+    assert_eq!(closed[2], json!(false), "the menu starts closed: {closed}");
+    assert!(
+        closed[3].as_f64().unwrap_or(999.0) <= 120.0,
+        "header: {closed}"
+    );
+    assert_eq!(
+        closed[4],
+        json!(0),
+        "no script on the page: the menu is a <details>"
+    );
+    browser.click(".menu-button").await;
+    let open = browser.eval(shown).await;
+    assert_eq!(open[2], json!(true), "the links once opened: {open}");
+    assert!(
+        open[3].as_f64().unwrap_or(999.0) <= 120.0,
+        "the open menu lies over the page, the header keeps its height: {open}"
+    );
+    browser.screenshot("menu-open-phone").await;
+    browser.assert_no_horizontal_scroll("menu-open-phone").await;
+    browser.assert_axe_clean("menu-open-phone").await;
+    browser.click(".menu-panel a[href='/admin/users']").await;
+    browser
+        .wait_for_path("the users page", |p| p == "/admin/users")
+        .await;
+    browser.close().await;
+
+    let browser = Browser::start(&app, "en", DESKTOP).await;
+    browser.sign_in(&app, &admin).await;
+    browser.goto("/").await;
+    let desktop = browser.eval(shown).await;
+    assert_eq!(
+        desktop[0],
+        json!(false),
+        "no menu button on a desktop: {desktop}"
+    );
+    assert_eq!(desktop[1], json!(true), "the row of links: {desktop}");
+    browser.assert_axe_clean("menu-desktop").await;
+    browser.close().await;
+}
+
+#[actix_web::test]
+#[ignore = "needs Chromium and chromedriver: .ci/run installs them and passes --include-ignored"]
+async fn the_proposal_contents_open_a_folded_section_and_a_failed_form_in_one_is_focused() {
+    let app = spawn_app().await;
+    let study = crate::proposal_toc::active_study(&app).await;
+    let browser = Browser::start(&app, "ja", PHONE).await;
+    browser.sign_in(&app, &study.admin).await;
+    let page = format!("/proposals/{}", study.id);
+    browser.goto(&page).await;
+    let open = "return [...document.querySelectorAll('details.fold')] \
+                  .filter(d => d.open).map(d => d.querySelector('h2').id);";
+    let before = browser.eval(open).await;
+    assert!(
+        !before
+            .as_array()
+            .unwrap()
+            .contains(&json!("overview-heading")),
+        "the protocol is folded for a running study: {before}"
+    );
+    // The contents link lands on the folded section's heading, which opens on a click.
+    browser.click(".toc-list a[href='#overview-heading']").await;
+    let at = browser
+        .eval("const r = document.getElementById('overview-heading').getBoundingClientRect(); return r.top >= 0 && r.top < window.innerHeight;")
+        .await;
+    assert_eq!(at, json!(true), "the heading is on screen");
+    browser.click("#overview-heading").await;
+    let after = browser.eval(open).await;
+    assert!(
+        after
+            .as_array()
+            .unwrap()
+            .contains(&json!("overview-heading")),
+        "opened: {after}"
+    );
+    browser.assert_axe_clean("proposal-toc").await;
+
+    // The gates are folded once recorded; a failed gates form comes back open and focused.
+    browser.goto(&page).await;
+    browser.click("#gates-heading").await;
+    browser
+        .eval("document.getElementById('gates-registry_id').value = 'NCT04368728'; return null;")
+        .await;
+    browser
+        .click("form[action$='/gates'] button[type='submit']")
+        .await;
+    browser
+        .client
+        .wait()
+        .at_most(std::time::Duration::from_secs(30))
+        .for_element(Locator::Id("gates-registry_id-error"))
+        .await
+        .expect("the error beside the registry id");
+    let focus = browser
+        .eval(
+            "const e = document.activeElement; const r = e.getBoundingClientRect(); \
+             return [e.className, r.top >= 0 && r.bottom <= window.innerHeight, \
+               e.closest('details') ? e.closest('details').open : null];",
+        )
+        .await;
+    browser.screenshot("gates-error-phone").await;
+    assert!(
+        focus[0]
+            .as_str()
+            .unwrap_or_default()
+            .contains("form-error-summary"),
+        "focus on the gates form's summary: {focus}"
+    );
+    assert_eq!(focus[1], json!(true), "on screen: {focus}");
+    assert_eq!(focus[2], json!(true), "in an open section: {focus}");
+    browser.assert_axe_clean("gates-error-phone").await;
     browser.close().await;
 }

@@ -95,6 +95,7 @@ pub async fn request_advice(
     path: web::Path<String>,
 ) -> AppResult<HttpResponse> {
     let id = path.into_inner();
+    // With no MSL assigned the admins are emailed to assign one; the answer is the same.
     db::run_tx(&state.pool, move |conn| {
         workflow::request_advice(conn, &principal, &id)
     })

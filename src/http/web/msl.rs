@@ -95,14 +95,16 @@ pub async fn request_advice(
 ) -> Result<HttpResponse, WebError> {
     let id = path.into_inner();
     let (p, pid) = (user.0, id.clone());
-    db::run_tx(&state.pool, move |conn| {
+    let routing = db::run_tx(&state.pool, move |conn| {
         workflow::request_advice(conn, &p, &pid)
     })
     .await?;
-    Ok(redirect_with_flash(
-        &format!("/proposals/{id}"),
-        "advice_requested",
-    ))
+    // Say what really happened: with no MSL assigned, the admins were asked to assign one.
+    let message = match routing {
+        workflow::AdviceRouting::ToMsls => "advice_requested",
+        workflow::AdviceRouting::ToAdmins => "advice_requested_no_msl",
+    };
+    Ok(redirect_with_flash(&format!("/proposals/{id}"), message))
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,6 +2,7 @@
 //! MSL and study sections built beside it. Forms elsewhere re-render it with their errors.
 
 mod cro_section;
+mod fold;
 mod msl_sections;
 mod study_section;
 
@@ -128,6 +129,8 @@ pub async fn render_show(
                 map.extend(more);
             }
         }
+        let open = fold::open_sections(principal.role, loaded.status, fold::failed_section(map));
+        map.insert("fold".into(), fold::fold_map(&open));
     }
     render_page(
         req,

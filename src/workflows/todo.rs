@@ -1,0 +1,301 @@
+//! The caller's to-do list (issue #20): the work waiting for them, by role, read from the
+//! proposals they may see. Each role reads through the same scopes its pages use (the
+//! investigator's own proposals, the MSL's visible ones, the reviewer's assignments, the
+//! chair's ranking with recusals left out), so the list shows nothing its reader could not
+//! already open.
+
+use std::collections::HashSet;
+
+use chrono::NaiveDate;
+
+use crate::auth::Principal;
+use crate::db::DbConnection;
+use crate::domain::Role;
+use crate::domain::lifecycle::Status;
+use crate::domain::review::quorum_met;
+use crate::domain::todo::{self, AdviceTurn, TodoGroup, TodoItem, TodoKind};
+use crate::error::AppResult;
+use crate::store::msl as msl_store;
+use crate::store::proposals::{self as proposal_store, ListFilter, ProposalListRow};
+use crate::store::study as study_store;
+use crate::workflows::{lifecycle, msl, proposals, review};
+
+/// The to-do list of `principal` on `today` (the programme's date), grouped and counted.
+pub fn todo_list(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    today: NaiveDate,
+) -> AppResult<Vec<TodoGroup>> {
+    let mut items = Vec::new();
+    match principal.role {
+        Role::Investigator => investigator(conn, principal, today, &mut items)?,
+        Role::Msl => msl_items(conn, principal, &mut items)?,
+        Role::Reviewer => reviewer(conn, principal, &mut items)?,
+        Role::Chair => {
+            reviewer(conn, principal, &mut items)?;
+            chair(conn, principal, &mut items)?;
+        }
+        Role::Admin => admin(conn, principal, today, &mut items)?,
+        Role::Cro => cro(conn, principal, today, &mut items)?,
+    }
+    Ok(todo::group(items))
+}
+
+/// Pages below `/proposals/<id>` and the headings on them where the work is done.
+const PROPOSAL: &str = "";
+const REVIEW: &str = "review";
+const COMMITTEE: &str = "committee";
+
+fn item(
+    kind: TodoKind,
+    id: &str,
+    reference: Option<String>,
+    title: String,
+    (page, anchor): (&'static str, &'static str),
+) -> TodoItem {
+    TodoItem {
+        kind,
+        proposal_id: id.to_string(),
+        reference,
+        title,
+        page,
+        anchor,
+        milestone_kind: None,
+        milestone_title: None,
+        due_on: None,
+        days: None,
+    }
+}
+
+fn on_page(row: &ProposalListRow, kind: TodoKind, anchor: &'static str) -> TodoItem {
+    item(
+        kind,
+        &row.id,
+        row.reference.clone(),
+        row.title.clone(),
+        (PROPOSAL, anchor),
+    )
+}
+
+/// Open milestones of the proposals `ids` (all when `None`) that are due or overdue;
+/// `overdue_only` keeps the overdue ones.
+fn milestones(
+    conn: &mut DbConnection,
+    ids: Option<&HashSet<String>>,
+    today: NaiveDate,
+    overdue_only: bool,
+    items: &mut Vec<TodoItem>,
+) -> AppResult<()> {
+    for (m, title, reference, _owner) in study_store::open_milestones(conn)? {
+        if ids.is_some_and(|ids| !ids.contains(&m.proposal_id)) {
+            continue;
+        }
+        let Some((kind, days)) = todo::milestone_due(m.due_on, m.completed_on, today) else {
+            continue;
+        };
+        if overdue_only && kind != TodoKind::MilestoneOverdue {
+            continue;
+        }
+        items.push(TodoItem {
+            milestone_kind: Some(m.kind.clone()),
+            milestone_title: (m.kind == "custom" && !m.title.is_empty()).then(|| m.title.clone()),
+            due_on: m.due_on,
+            days: Some(days),
+            ..item(
+                kind,
+                &m.proposal_id,
+                reference,
+                title,
+                (PROPOSAL, "milestones-heading"),
+            )
+        });
+    }
+    Ok(())
+}
+
+fn investigator(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    today: NaiveDate,
+    items: &mut Vec<TodoItem>,
+) -> AppResult<()> {
+    let rows = proposals::list(
+        conn,
+        principal,
+        &ListFilter {
+            limit: 1000,
+            ..ListFilter::default()
+        },
+    )?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let last = msl_store::last_advice_roles(conn, &ids)?;
+    for row in &rows {
+        if row.status == Status::Draft.as_str() {
+            items.push(on_page(row, TodoKind::DraftToFinish, ""));
+        } else if row.status == Status::RevisionRequested.as_str() {
+            items.push(on_page(row, TodoKind::ChangesRequested, ""));
+        }
+        let open = !is_closed(&row.status);
+        if open
+            && todo::advice_turn(false, last.get(&row.id).map(String::as_str))
+                == AdviceTurn::Investigator
+        {
+            items.push(on_page(row, TodoKind::AdviceReply, "advice-heading"));
+        }
+    }
+    let own: HashSet<String> = ids.into_iter().collect();
+    milestones(conn, Some(&own), today, false, items)
+}
+
+/// Decided or ended proposals wait for no advice.
+fn is_closed(status: &str) -> bool {
+    [
+        Status::Rejected,
+        Status::Closed,
+        Status::Terminated,
+        Status::Withdrawn,
+        Status::Completed,
+    ]
+    .iter()
+    .any(|s| s.as_str() == status)
+}
+
+fn msl_items(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    items: &mut Vec<TodoItem>,
+) -> AppResult<()> {
+    let rows = msl::visible_proposals(conn, principal)?;
+    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
+    let last = msl_store::last_advice_roles(conn, &ids)?;
+    for row in rows {
+        if is_closed(&row.status) {
+            continue;
+        }
+        let requested = row.advice_requested_at.is_some();
+        if todo::advice_turn(requested, last.get(&row.id).map(String::as_str)) == AdviceTurn::Msl {
+            let row = ProposalListRow::from(row);
+            items.push(on_page(&row, TodoKind::AdviceRequest, "advice-heading"));
+        }
+    }
+    Ok(())
+}
+
+fn reviewer(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    items: &mut Vec<TodoItem>,
+) -> AppResult<()> {
+    for (a, title, reference, status) in review::my_assignments(conn, principal)? {
+        if status != Status::UnderReview.as_str() {
+            continue;
+        }
+        let kind = match a.coi_status.as_str() {
+            "pending" => TodoKind::ConflictToDeclare,
+            "none" if a.completed_at.is_none() => TodoKind::ReviewDue,
+            _ => continue,
+        };
+        // Before the declaration only the title is shown, as on the reviewer's list.
+        items.push(item(kind, &a.proposal_id, reference, title, (REVIEW, "")));
+    }
+    Ok(())
+}
+
+fn chair(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    items: &mut Vec<TodoItem>,
+) -> AppResult<()> {
+    for r in review::ranking(conn, principal)? {
+        if quorum_met(r.completed, r.quorum) {
+            items.push(item(
+                TodoKind::DecisionAwaiting,
+                &r.id,
+                r.reference,
+                r.title,
+                (COMMITTEE, ""),
+            ));
+        }
+    }
+    Ok(())
+}
+
+fn admin(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    today: NaiveDate,
+    items: &mut Vec<TodoItem>,
+) -> AppResult<()> {
+    let drafts = proposal_store::drafts_awaiting_advice(conn)?;
+    let mut waiting = Vec::new();
+    for status in [Status::Submitted, Status::UnderReview] {
+        waiting.extend(proposals::list(
+            conn,
+            principal,
+            &ListFilter {
+                status: Some(status.as_str().into()),
+                limit: 1000,
+                ..ListFilter::default()
+            },
+        )?);
+    }
+    let ids: Vec<String> = drafts
+        .iter()
+        .chain(&waiting)
+        .map(|r| r.id.clone())
+        .collect();
+    let with_msl: HashSet<String> = msl_store::with_msl(conn, &ids)?.into_iter().collect();
+    for row in drafts.iter().filter(|r| !with_msl.contains(&r.id)) {
+        items.push(on_page(row, TodoKind::AdviceWithoutMsl, "msl-heading"));
+    }
+    for row in waiting.iter().filter(|r| !with_msl.contains(&r.id)) {
+        items.push(on_page(row, TodoKind::NeedsMsl, "msl-heading"));
+    }
+    for r in review::ranking(conn, principal)? {
+        if (r.assigned as i64) < i64::from(r.quorum) {
+            items.push(item(
+                TodoKind::NeedsReviewers,
+                &r.id,
+                r.reference,
+                r.title,
+                (COMMITTEE, ""),
+            ));
+        }
+    }
+    let approved = proposals::list(
+        conn,
+        principal,
+        &ListFilter {
+            status: Some(Status::Approved.as_str().into()),
+            limit: 1000,
+            ..ListFilter::default()
+        },
+    )?;
+    for row in &approved {
+        let gates = study_store::gates(conn, &row.id)?;
+        if !lifecycle::missing_gates(gates.as_ref()).is_empty() {
+            items.push(on_page(row, TodoKind::GatesToRecord, "gates-heading"));
+        }
+    }
+    milestones(conn, None, today, true, items)
+}
+
+fn cro(
+    conn: &mut DbConnection,
+    principal: &Principal,
+    today: NaiveDate,
+    items: &mut Vec<TodoItem>,
+) -> AppResult<()> {
+    let ids: HashSet<String> = proposals::list(
+        conn,
+        principal,
+        &ListFilter {
+            limit: 1000,
+            ..ListFilter::default()
+        },
+    )?
+    .into_iter()
+    .map(|r| r.id)
+    .collect();
+    milestones(conn, Some(&ids), today, false, items)
+}
