@@ -154,7 +154,8 @@ async fn an_admin_runs_a_study_and_its_cro_in_the_browser_and_the_cro_records_en
             .as_str()
             .unwrap_or_default()
             .trim_start_matches('\u{feff}')
-            .starts_with("fiscal_year,registry_id"),
+            // The reader's language by default (codes with `codes=1`).
+            .starts_with("年度,登録番号"),
         "{download}"
     );
 
