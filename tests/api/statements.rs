@@ -6,7 +6,12 @@
 
 use liaison::domain::{Lang, Role};
 
-use crate::helpers::{TestApp, complete_proposal, json, spawn_app};
+use crate::helpers::{TestApp, complete_proposal, json, spawn_app_with};
+
+/// Without the delivery worker, whose polls would be counted with the request.
+async fn quiet_app() -> TestApp {
+    spawn_app_with(|s| s.run_worker = false).await
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Counts {
@@ -59,7 +64,7 @@ where
 
 #[actix_web::test]
 async fn reading_a_proposal_costs_two_statements_each_prepared_once() {
-    let app = spawn_app().await;
+    let app = quiet_app().await;
     let owner = app.user("stmt-owner@example.jp", Role::Investigator, Lang::Ja);
     let created = json(
         app.post_json(&owner.token, "/api/v1/proposals", &complete_proposal())
@@ -82,7 +87,7 @@ async fn reading_a_proposal_costs_two_statements_each_prepared_once() {
 
 #[actix_web::test]
 async fn the_proposal_page_reads_each_thing_once() {
-    let app = spawn_app().await;
+    let app = quiet_app().await;
     let owner = app.user("stmt-page@example.jp", Role::Investigator, Lang::En);
     let created = json(
         app.post_json(&owner.token, "/api/v1/proposals", &complete_proposal())
