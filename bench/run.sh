@@ -209,6 +209,8 @@ run_wrk() { # label path [extra wrk args...]
     timeout $((DURATION + 60)) wrk -t "$THREADS" -c "$CONNECTIONS" -d "${DURATION}s" --timeout 10s \
         "$@" "$BASE$path" >"$out" 2>&1 || true
     if [ "$PROFILE" = 1 ]; then wait; fi
+    # The server's peak RSS so far: which row raises it (the verdict uses the last one).
+    printf '%s %s\n' "$label" "$(awk '/^VmHWM/ { print int($2 / 1024) }' "/proc/$SERVER_PID/status" 2>/dev/null || echo '?')" >>"$WORK/rss-steps.txt"
     local line
     line=$(grep '^BENCH ' "$out" | tail -1 || true)
     if [ -z "$line" ]; then
@@ -239,16 +241,16 @@ profile_during() { # label
         perf report -i "$WORK/$label.sys.data" --stdio --sort comm --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
         echo
         echo "# the server by shared object"
-        perf report -i "$WORK/$label.srv.data" --stdio --no-children --sort dso --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
+        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --no-children --sort dso --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
         echo
         echo "# the server, functions by own time (top 40)"
-        perf report -i "$WORK/$label.srv.data" --stdio --no-children --sort symbol -g none --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d' | head -40
+        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --no-children --sort symbol -g none --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d' | head -40
         echo
         echo "# the server, functions by time including callees (top 60)"
-        perf report -i "$WORK/$label.srv.data" --stdio --children --sort symbol -g none --percent-limit 2 2>/dev/null | grep -v '^#' | sed '/^$/d' | head -60
+        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --children --sort symbol -g none --percent-limit 2 2>/dev/null | grep -v '^#' | sed '/^$/d' | head -60
     } >"$name.txt"
     if command -v inferno-collapse-perf >/dev/null && command -v inferno-flamegraph >/dev/null; then
-        perf script -i "$WORK/$label.srv.data" 2>/dev/null | inferno-collapse-perf 2>/dev/null |
+        perf script --no-inline -i "$WORK/$label.srv.data" 2>/dev/null | inferno-collapse-perf 2>/dev/null |
             inferno-flamegraph --title "$label (${BACKEND_NOW:-?})" >"$name.svg" 2>/dev/null || rm -f "$name.svg"
     fi
     rm -f "$WORK/$label.sys.data" "$WORK/$label.srv.data"
@@ -289,7 +291,7 @@ cp bench/proposal.json "$WORK/proposal.json"
 ROWS="$WORK/rows.md"        # table rows
 NOTES="$WORK/notes.md"      # query plans, OFFSET timings
 VERDICTS="$WORK/verdicts.md"
-: >"$ROWS"; : >"$NOTES"; : >"$VERDICTS"
+: >"$ROWS"; : >"$NOTES"; : >"$VERDICTS"; : >"$WORK/rss-steps.txt"
 
 row() { echo "| $* |" >>"$ROWS"; }
 
@@ -351,8 +353,10 @@ bench_backend() { # backend size db_url
     export BENCH_TOKEN=$token BENCH_BODY_FILE="$WORK/proposal.json"
     read -r K_rps K_p50 K_p99 K_err _ < <(run_wrk create /api/v1/proposals -s "$WORK/create.lua")
     read -r C_rps C_p50 C_p99 C_err C_pairs < <(run_wrk create_submit /api/v1/proposals -s "$WORK/create_submit.lua")
-    local rss_kb
+    local rss_kb rss_steps
     rss_kb=$(awk '/^VmHWM/ { print $2 }' "/proc/$SERVER_PID/status" 2>/dev/null || echo 0)
+    rss_steps=$(awk '{ printf "%s%s %s MB", sep, $1, $2; sep = ", " }' "$WORK/rss-steps.txt")
+    : >"$WORK/rss-steps.txt"
     local load_after
     load_after=$(load1)
     stop_server
@@ -373,6 +377,8 @@ bench_backend() { # backend size db_url
         echo "### $backend, N = $size"
         echo
         echo "Seeding took $secs s; database size $dbsize MB; load average (1 min) $load_before before and $load_after after the HTTP runs."
+        echo
+        echo "Server peak RSS (VmHWM) after each measurement, in order: $rss_steps."
         echo
         echo "Keyset query (the API's, cursor $offset rows from the oldest end) — median of 5: $t_keyset ms"
         echo

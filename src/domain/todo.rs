@@ -113,6 +113,24 @@ pub fn group(mut items: Vec<TodoItem>) -> Vec<TodoGroup> {
     groups
 }
 
+/// Like `group`, where some kinds were read only in part: `known` gives the full count of
+/// such a kind (counted by the database), which replaces the count of the items read.
+pub fn group_counted(items: Vec<TodoItem>, known: &[(TodoKind, usize)]) -> Vec<TodoGroup> {
+    let mut groups = group(items);
+    for group in &mut groups {
+        if let Some((_, count)) = known.iter().find(|(kind, _)| *kind == group.kind) {
+            group.count = group.count.max(*count);
+        }
+    }
+    groups
+}
+
+/// The last due date that counts as work on `today`: milestones due on or before it are
+/// due or overdue (the database reads no others).
+pub fn due_by(today: NaiveDate) -> NaiveDate {
+    today + chrono::Duration::days(DUE_SOON_DAYS)
+}
+
 /// Whether a milestone is work now: overdue, or due within `DUE_SOON_DAYS` of `today`.
 /// Returns the kind and the days overdue (positive) or left (zero or negative).
 pub fn milestone_due(
@@ -198,6 +216,33 @@ mod tests {
             "done"
         );
         assert_eq!(milestone_due(None, None, date(2027, 4, 2)), None);
+    }
+
+    #[test]
+    fn the_database_reads_exactly_the_milestones_that_are_work() {
+        let today = date(2027, 3, 24);
+        let last = due_by(today);
+        assert_eq!(last, date(2027, 3, 31));
+        assert!(milestone_due(Some(last), None, today).is_some());
+        let next = last.succ_opt().unwrap_or(last);
+        assert_eq!(milestone_due(Some(next), None, today), None);
+    }
+
+    #[test]
+    fn a_kind_read_in_part_keeps_the_count_the_database_gave() {
+        let items: Vec<TodoItem> = (0..ITEMS_SHOWN)
+            .map(|i| item(TodoKind::DraftToFinish, &format!("d{i:02}"), None))
+            .chain([item(TodoKind::ChangesRequested, "r", None)])
+            .collect();
+        let groups = group_counted(items, &[(TodoKind::DraftToFinish, 5000)]);
+        assert_eq!(groups.len(), 2);
+        assert_eq!(groups[0].kind, TodoKind::ChangesRequested);
+        assert_eq!(
+            groups[0].count, 1,
+            "a kind without a known count is counted"
+        );
+        assert_eq!(groups[1].count, 5000);
+        assert_eq!(groups[1].items.len(), ITEMS_SHOWN);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
-use crate::db::schema::{advice, documents, interactions, msl_assignments, users};
+use crate::db::schema::{advice, documents, interactions, msl_assignments, proposals, users};
 use crate::db::{self, DbConnection};
 
 /// Is the MSL currently assigned to the proposal?
@@ -110,6 +110,26 @@ pub fn last_advice_roles(
         .select((advice::proposal_id, advice::author_role))
         .load(conn)?;
     // Oldest first, so the newest message of each proposal is inserted last.
+    Ok(rows.into_iter().collect())
+}
+
+/// `last_advice_roles` for every proposal of `owner` that has advice: read in one statement,
+/// without listing the owner's proposals first.
+pub fn last_advice_roles_of_owner(
+    conn: &mut DbConnection,
+    owner: &str,
+) -> QueryResult<std::collections::HashMap<String, String>> {
+    let rows: Vec<(String, String)> = advice::table
+        .filter(
+            advice::proposal_id.eq_any(
+                proposals::table
+                    .filter(proposals::owner_id.eq(owner))
+                    .select(proposals::id),
+            ),
+        )
+        .order((advice::created_at.asc(), advice::id.asc()))
+        .select((advice::proposal_id, advice::author_role))
+        .load(conn)?;
     Ok(rows.into_iter().collect())
 }
 

@@ -268,6 +268,37 @@ pub fn list(
     query.load(conn)
 }
 
+/// How many of `owner`'s proposals are in `status` (the to-do list's counts; an index on
+/// owner and status answers it without reading the rows).
+pub fn count_owned_in_status(
+    conn: &mut DbConnection,
+    owner: &str,
+    status: &str,
+) -> QueryResult<i64> {
+    proposals::table
+        .filter(proposals::owner_id.eq(owner))
+        .filter(proposals::status.eq(status))
+        .count()
+        .get_result(conn)
+}
+
+/// The list rows of those of `ids` that `owner` owns, newest first.
+pub fn owned_rows(
+    conn: &mut DbConnection,
+    owner: &str,
+    ids: &[String],
+) -> QueryResult<Vec<ProposalListRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    proposals::table
+        .filter(proposals::owner_id.eq(owner))
+        .filter(proposals::id.eq_any(ids))
+        .order(proposals::id.desc())
+        .select(ProposalListRow::as_select())
+        .load(conn)
+}
+
 /// Drafts whose investigator asked for advice (the admins route those without an MSL).
 pub fn drafts_awaiting_advice(conn: &mut DbConnection) -> QueryResult<Vec<ProposalListRow>> {
     proposals::table

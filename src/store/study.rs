@@ -4,7 +4,8 @@ use chrono::{NaiveDate, NaiveDateTime};
 use diesel::prelude::*;
 
 use crate::db::schema::{
-    calendar_tokens, enrollment_updates, milestones, payments, proposals, publications, study_gates,
+    calendar_tokens, cro_assignments, enrollment_updates, milestones, payments, proposals,
+    publications, study_gates,
 };
 use crate::db::{self, DbConnection};
 
@@ -157,6 +158,51 @@ pub fn open_milestones(conn: &mut DbConnection) -> QueryResult<Vec<OpenMilestone
             proposals::owner_id,
         ))
         .load(conn)
+}
+
+/// Whose studies' milestones a to-do list reads.
+#[derive(Debug, Clone, PartialEq)]
+pub enum MilestoneScope {
+    All,
+    /// The studies an investigator owns.
+    Owner(String),
+    /// The studies assigned to a partner CRO's organisation.
+    Cro(String),
+}
+
+/// `open_milestones` of the studies in `scope` due on or before `due_by`, read with those
+/// limits in the statement (the home page must not read the programme's every milestone).
+pub fn open_milestones_due(
+    conn: &mut DbConnection,
+    scope: &MilestoneScope,
+    due_by: NaiveDate,
+) -> QueryResult<Vec<OpenMilestone>> {
+    let mut query = milestones::table
+        .inner_join(proposals::table)
+        .filter(milestones::completed_on.is_null())
+        .filter(milestones::due_on.le(due_by))
+        .filter(proposals::status.eq_any(["approved", "active"]))
+        .order((milestones::due_on.asc(), milestones::id.asc()))
+        .select((
+            MilestoneRow::as_select(),
+            proposals::title,
+            proposals::reference,
+            proposals::owner_id,
+        ))
+        .into_boxed();
+    query = match scope {
+        MilestoneScope::All => query,
+        MilestoneScope::Owner(owner) => query.filter(proposals::owner_id.eq(owner.clone())),
+        MilestoneScope::Cro(org) => query.filter(
+            milestones::proposal_id.eq_any(
+                cro_assignments::table
+                    .filter(cro_assignments::organization_id.eq(org.clone()))
+                    .filter(cro_assignments::unassigned_at.is_null())
+                    .select(cro_assignments::proposal_id),
+            ),
+        ),
+    };
+    query.load(conn)
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

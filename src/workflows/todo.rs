@@ -17,7 +17,7 @@ use crate::domain::todo::{self, AdviceTurn, TodoGroup, TodoItem, TodoKind};
 use crate::error::AppResult;
 use crate::store::msl as msl_store;
 use crate::store::proposals::{self as proposal_store, ListFilter, ProposalListRow};
-use crate::store::study as study_store;
+use crate::store::study::{self as study_store, MilestoneScope};
 use crate::workflows::{lifecycle, msl, proposals, review};
 
 /// The to-do list of `principal` on `today` (the programme's date), grouped and counted.
@@ -27,8 +27,9 @@ pub fn todo_list(
     today: NaiveDate,
 ) -> AppResult<Vec<TodoGroup>> {
     let mut items = Vec::new();
+    let mut known = Vec::new();
     match principal.role {
-        Role::Investigator => investigator(conn, principal, today, &mut items)?,
+        Role::Investigator => known = investigator(conn, principal, today, &mut items)?,
         Role::Msl => msl_items(conn, principal, &mut items)?,
         Role::Reviewer => reviewer(conn, principal, &mut items)?,
         Role::Chair => {
@@ -38,7 +39,7 @@ pub fn todo_list(
         Role::Admin => admin(conn, principal, today, &mut items)?,
         Role::Cro => cro(conn, principal, today, &mut items)?,
     }
-    Ok(todo::group(items))
+    Ok(todo::group_counted(items, &known))
 }
 
 /// Pages below `/proposals/<id>` and the headings on them where the work is done.
@@ -77,19 +78,18 @@ fn on_page(row: &ProposalListRow, kind: TodoKind, anchor: &'static str) -> TodoI
     )
 }
 
-/// Open milestones of the proposals `ids` (all when `None`) that are due or overdue;
-/// `overdue_only` keeps the overdue ones.
+/// Open milestones of the studies in `scope` that are due or overdue; `overdue_only` keeps
+/// the overdue ones.
 fn milestones(
     conn: &mut DbConnection,
-    ids: Option<&HashSet<String>>,
+    scope: &MilestoneScope,
     today: NaiveDate,
     overdue_only: bool,
     items: &mut Vec<TodoItem>,
 ) -> AppResult<()> {
-    for (m, title, reference, _owner) in study_store::open_milestones(conn)? {
-        if ids.is_some_and(|ids| !ids.contains(&m.proposal_id)) {
-            continue;
-        }
+    for (m, title, reference, _owner) in
+        study_store::open_milestones_due(conn, scope, todo::due_by(today))?
+    {
         let Some((kind, days)) = todo::milestone_due(m.due_on, m.completed_on, today) else {
             continue;
         };
@@ -113,38 +113,54 @@ fn milestones(
     Ok(())
 }
 
+/// The investigator's list reads their own proposals only (their list scope), and reads
+/// counts and the first `ITEMS_SHOWN` of each kind rather than every proposal they own.
 fn investigator(
     conn: &mut DbConnection,
     principal: &Principal,
     today: NaiveDate,
     items: &mut Vec<TodoItem>,
-) -> AppResult<()> {
-    let rows = proposals::list(
-        conn,
-        principal,
-        &ListFilter {
-            limit: 1000,
-            ..ListFilter::default()
-        },
-    )?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let last = msl_store::last_advice_roles(conn, &ids)?;
-    for row in &rows {
-        if row.status == Status::Draft.as_str() {
-            items.push(on_page(row, TodoKind::DraftToFinish, ""));
-        } else if row.status == Status::RevisionRequested.as_str() {
-            items.push(on_page(row, TodoKind::ChangesRequested, ""));
+) -> AppResult<Vec<(TodoKind, usize)>> {
+    let owner = principal.user_id.as_str();
+    let mut known = Vec::new();
+    for (status, kind) in [
+        (Status::Draft, TodoKind::DraftToFinish),
+        (Status::RevisionRequested, TodoKind::ChangesRequested),
+    ] {
+        let rows = proposals::list(
+            conn,
+            principal,
+            &ListFilter {
+                status: Some(status.as_str().into()),
+                limit: todo::ITEMS_SHOWN as i64,
+                ..ListFilter::default()
+            },
+        )?;
+        if rows.len() >= todo::ITEMS_SHOWN {
+            let count = proposal_store::count_owned_in_status(conn, owner, status.as_str())?;
+            known.push((kind, usize::try_from(count).unwrap_or(usize::MAX)));
         }
-        let open = !is_closed(&row.status);
-        if open
-            && todo::advice_turn(false, last.get(&row.id).map(String::as_str))
-                == AdviceTurn::Investigator
-        {
-            items.push(on_page(row, TodoKind::AdviceReply, "advice-heading"));
+        items.extend(rows.iter().map(|row| on_page(row, kind, "")));
+    }
+    let last = msl_store::last_advice_roles_of_owner(conn, owner)?;
+    let awaiting: Vec<String> = last
+        .iter()
+        .filter(|(_, role)| todo::advice_turn(false, Some(role)) == AdviceTurn::Investigator)
+        .map(|(id, _)| id.clone())
+        .collect();
+    for row in proposal_store::owned_rows(conn, owner, &awaiting)? {
+        if !is_closed(&row.status) {
+            items.push(on_page(&row, TodoKind::AdviceReply, "advice-heading"));
         }
     }
-    let own: HashSet<String> = ids.into_iter().collect();
-    milestones(conn, Some(&own), today, false, items)
+    milestones(
+        conn,
+        &MilestoneScope::Owner(owner.to_string()),
+        today,
+        false,
+        items,
+    )?;
+    Ok(known)
 }
 
 /// Decided or ended proposals wait for no advice.
@@ -277,7 +293,7 @@ fn admin(
             items.push(on_page(row, TodoKind::GatesToRecord, "gates-heading"));
         }
     }
-    milestones(conn, None, today, true, items)
+    milestones(conn, &MilestoneScope::All, today, true, items)
 }
 
 fn cro(
@@ -286,16 +302,9 @@ fn cro(
     today: NaiveDate,
     items: &mut Vec<TodoItem>,
 ) -> AppResult<()> {
-    let ids: HashSet<String> = proposals::list(
-        conn,
-        principal,
-        &ListFilter {
-            limit: 1000,
-            ..ListFilter::default()
-        },
-    )?
-    .into_iter()
-    .map(|r| r.id)
-    .collect();
-    milestones(conn, Some(&ids), today, false, items)
+    // The CRO's list scope: the studies assigned to its organisation.
+    let Some(org) = &principal.organization_id else {
+        return Ok(());
+    };
+    milestones(conn, &MilestoneScope::Cro(org.clone()), today, false, items)
 }

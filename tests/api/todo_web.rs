@@ -314,3 +314,47 @@ async fn milestones_due_this_week_and_overdue_ones_are_on_the_lists_by_the_progr
     assert_eq!(count_of(&home, "milestone_due"), None);
     assert_eq!(count_of(&home, "gates_to_record"), Some(1));
 }
+
+/// The investigator's list is read as counts and the first items of each kind (issue #21: it
+/// used to read every proposal they own): the count is the whole number, ten are linked, and
+/// only the reader's own studies' milestones are on it.
+#[actix_web::test]
+async fn more_drafts_than_shown_are_all_counted_and_milestones_are_the_readers_own() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let study = crate::study::approved_study(&app).await;
+    let today = liaison::clock::programme_today();
+    let response = app
+        .post_json(
+            &study.yamada.token,
+            &format!("/api/v1/proposals/{}/milestones", study.id),
+            &json!({"kind": "first_patient_in", "due_on": (today - chrono::Duration::days(2)).to_string(), "owner_role": "investigator"}),
+        )
+        .await;
+    assert_eq!(response.status(), 201);
+
+    let suzuki = app.user("suzuki@example.jp", Role::Investigator, Lang::Ja);
+    let mut drafts = Vec::new();
+    for _ in 0..12 {
+        drafts.push(draft(&app, &suzuki).await);
+    }
+    let sb = app.signed_in_browser(&suzuki).await;
+    let home = page(&sb, &app, "/").await;
+    assert_eq!(count_of(&home, "draft_to_finish"), Some(12));
+    let todo = todo_section(&home);
+    let linked: Vec<&String> = drafts
+        .iter()
+        .filter(|id| todo.contains(&format!("href=\"/proposals/{id}\"")))
+        .collect();
+    assert_eq!(linked.len(), 10, "ten listed, newest first");
+    assert!(linked.contains(&&drafts[11]) && !linked.contains(&&drafts[0]));
+    assert_eq!(
+        count_of(&home, "milestone_overdue"),
+        None,
+        "another investigator's study"
+    );
+
+    let yb = app.signed_in_browser(&study.yamada).await;
+    let home = page(&yb, &app, "/").await;
+    assert_eq!(count_of(&home, "milestone_overdue"), Some(1));
+    assert_eq!(count_of(&home, "draft_to_finish"), None);
+}

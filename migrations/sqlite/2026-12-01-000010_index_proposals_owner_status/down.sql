@@ -1,0 +1,1 @@
+DROP INDEX proposals_owner_status_idx;
