@@ -10,6 +10,30 @@ use crate::store::study::{self as store};
 use super::common::*;
 use crate::store::proposals as proposal_store;
 
+/// The disclosure CSV's columns, by code (each has a glossary term `term.<code>`).
+pub const DISCLOSURE_COLUMNS: &[&str] = &[
+    "fiscal_year",
+    "registry_id",
+    "reference",
+    "institution",
+    "investigator",
+    "contracts",
+    "total_paid",
+    "currency",
+];
+
+/// The studies CSV's columns, by code.
+pub const STUDIES_COLUMNS: &[&str] = &[
+    "reference",
+    "title",
+    "status",
+    "registry_id",
+    "milestone",
+    "due_on",
+    "completed_on",
+    "overdue_days",
+];
+
 /// Transparency disclosure (JPMA guideline, 臨床研究法 Article 33): per registry id, the
 /// institution, investigator, number of contracts and total paid in the fiscal year.
 pub fn disclosure_csv(
@@ -51,19 +75,7 @@ pub fn disclosure_csv(
         entry.4 += i128::from(payment.amount);
     }
     let mut out = String::from(CSV_BOM);
-    out.push_str(&header(
-        labels,
-        &[
-            "fiscal_year",
-            "registry_id",
-            "reference",
-            "institution",
-            "investigator",
-            "contracts",
-            "total_paid",
-            "currency",
-        ],
-    ));
+    out.push_str(&header(labels, DISCLOSURE_COLUMNS));
     for (registry_id, reference, institution, investigator, total, currency) in
         by_study.into_values()
     {
@@ -91,19 +103,7 @@ pub fn studies_csv(
     require_admin(principal)?;
     let today = crate::clock::programme_today();
     let mut out = String::from(CSV_BOM);
-    out.push_str(&header(
-        labels,
-        &[
-            "reference",
-            "title",
-            "status",
-            "registry_id",
-            "milestone",
-            "due_on",
-            "completed_on",
-            "overdue_days",
-        ],
-    ));
+    out.push_str(&header(labels, STUDIES_COLUMNS));
     let rows = proposal_store::list(
         conn,
         &proposal_store::ListScope::All,
@@ -152,4 +152,21 @@ pub fn studies_csv(
 fn header(labels: Labels, columns: &[&str]) -> String {
     let names: Vec<String> = columns.iter().map(|c| labels.column(c)).collect();
     csv_record(&names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::Lang;
+    use crate::domain::glossary::lookup;
+
+    #[test]
+    fn every_csv_column_has_a_term_and_codes_stay_codes() {
+        for code in DISCLOSURE_COLUMNS.iter().chain(STUDIES_COLUMNS) {
+            for lang in [Lang::Ja, Lang::En] {
+                assert!(lookup(lang, &format!("term.{code}")).is_some(), "{code}");
+            }
+            assert_eq!(Labels::Codes.column(code), *code);
+        }
+    }
 }
