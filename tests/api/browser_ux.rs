@@ -142,26 +142,13 @@ async fn a_refused_submit_keeps_every_score_and_comment_and_a_submitted_review_s
     browser.assert_axe_clean("review-submitted").await;
 
     // Saving again (the API's complete=false, or Enter in the form) keeps it submitted.
-    let mine = app
-        .get(
-            &reviewer.token,
-            &format!("/api/v1/proposals/{id}/reviews/mine"),
-        )
-        .await;
-    let etag = mine.headers()["etag"].to_str().unwrap().to_string();
     let saved = app
-        .api
-        .put(app.url(&format!("/api/v1/proposals/{id}/reviews/mine")))
-        .bearer_auth(&reviewer.token)
-        .header("If-Match", etag)
-        .json(&json!({
+        .put_my_review(&reviewer.token, &id, &json!({
             "scores": {"scientific_merit": 5, "feasibility": 4, "alignment": 3, "budget": 3, "publication_plan": 4},
             "recommendation": "approve", "complete": false,
             "comments_to_investigator": "Changed after submitting.", "confidential_comments": "",
         }))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(saved.status(), 200);
     assert_eq!(json(saved).await["completed"], true, "still submitted");
 

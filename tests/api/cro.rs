@@ -103,26 +103,10 @@ async fn approved(app: &TestApp, s: &Setup, investigator: &TestUser) -> String {
         )
         .await)
     .await;
-    let etag = app
-        .get(
-            &s.reviewer.token,
-            &format!("/api/v1/proposals/{id}/reviews/mine"),
-        )
-        .await
-        .headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
     let review = app
-        .api
-        .put(app.url(&format!("/api/v1/proposals/{id}/reviews/mine")))
-        .bearer_auth(&s.reviewer.token)
-        .header("If-Match", etag)
-        .json(&json!({"scores": {"scientific_merit": 4, "feasibility": 4, "alignment": 4, "budget": 4, "publication_plan": 4},
+        .put_my_review(&s.reviewer.token, &id, &json!({"scores": {"scientific_merit": 4, "feasibility": 4, "alignment": 4, "budget": 4, "publication_plan": 4},
             "recommendation": "approve", "complete": true, "confidential_comments": "CONFIDENTIAL"}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     ok(review).await;
     created(
         app.post_json(

@@ -202,6 +202,23 @@ impl TestApp {
         request.send().await.expect("request")
     }
 
+    /// Saves the caller's review of `id` through the API: reads its ETag, then PUTs `body`
+    /// with `If-Match`, as a client must.
+    pub async fn put_my_review(&self, token: &str, id: &str, body: &Value) -> reqwest::Response {
+        let path = format!("/api/v1/proposals/{id}/reviews/mine");
+        let mine = self.get(token, &path).await;
+        assert_eq!(mine.status(), 200, "GET {path}");
+        let etag = mine.headers()["etag"].to_str().expect("etag").to_string();
+        self.api
+            .put(self.url(&path))
+            .bearer_auth(token)
+            .header("If-Match", etag)
+            .json(body)
+            .send()
+            .await
+            .expect("request")
+    }
+
     /// A browser-like client: keeps cookies, does not follow redirects.
     pub fn browser(&self) -> reqwest::Client {
         reqwest::Client::builder()

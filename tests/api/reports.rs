@@ -154,29 +154,13 @@ async fn the_committee_version_has_confidential_comments_and_the_investigator_ve
         &json!({"conflict": "none"}),
     )
     .await;
-    let etag = app
-        .get(
-            &reviewer.token,
-            &format!("/api/v1/proposals/{id}/reviews/mine"),
-        )
-        .await
-        .headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
     let saved = app
-        .api
-        .put(app.url(&format!("/api/v1/proposals/{id}/reviews/mine")))
-        .bearer_auth(&reviewer.token)
-        .header("If-Match", etag)
-        .json(&json!({
+        .put_my_review(&reviewer.token, &id, &json!({
             "scores": {"scientific_merit": 4, "feasibility": 4, "alignment": 4, "budget": 4, "publication_plan": 4},
             "recommendation": "approve", "complete": true,
             "comments_to_investigator": "統計解析計画を明確にしてください", "confidential_comments": "MEMBERS-ONLY 予算は削減可能",
         }))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(saved.status(), 200);
     let decided = app
         .post_json(

@@ -105,27 +105,17 @@ async fn complete_review(
         )
         .await;
     assert_eq!(coi.status(), 200);
-    let mine = app
-        .get(
-            &reviewer.token,
-            &format!("/api/v1/proposals/{id}/reviews/mine"),
-        )
-        .await;
-    assert_eq!(mine.status(), 200);
-    let etag = mine.headers()["etag"].to_str().unwrap().to_string();
     let scores = json!({"scientific_merit": 5, "feasibility": 4, "alignment": 4, "budget": 3, "publication_plan": 5});
     let saved = app
-        .api
-        .put(app.url(&format!("/api/v1/proposals/{id}/reviews/mine")))
-        .bearer_auth(&reviewer.token)
-        .header("If-Match", etag)
-        .json(&json!({
-            "scores": scores, "recommendation": recommendation, "complete": true,
-            "comments_to_investigator": to_investigator, "confidential_comments": confidential,
-        }))
-        .send()
-        .await
-        .unwrap();
+        .put_my_review(
+            &reviewer.token,
+            id,
+            &json!({
+                "scores": scores, "recommendation": recommendation, "complete": true,
+                "comments_to_investigator": to_investigator, "confidential_comments": confidential,
+            }),
+        )
+        .await;
     assert_eq!(saved.status(), 200);
     let saved = json(saved).await;
     assert_eq!(saved["completed"], true);

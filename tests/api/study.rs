@@ -74,26 +74,10 @@ pub(crate) async fn approved_study(app: &TestApp) -> Study {
         .await,
     )
     .await;
-    let etag = app
-        .get(
-            &reviewer.token,
-            &format!("/api/v1/proposals/{id}/reviews/mine"),
-        )
-        .await
-        .headers()["etag"]
-        .to_str()
-        .unwrap()
-        .to_string();
     let review = app
-        .api
-        .put(app.url(&format!("/api/v1/proposals/{id}/reviews/mine")))
-        .bearer_auth(&reviewer.token)
-        .header("If-Match", etag)
-        .json(&json!({"scores": {"scientific_merit": 5, "feasibility": 5, "alignment": 5, "budget": 5, "publication_plan": 5},
+        .put_my_review(&reviewer.token, &id, &json!({"scores": {"scientific_merit": 5, "feasibility": 5, "alignment": 5, "budget": 5, "publication_plan": 5},
             "recommendation": "approve", "complete": true}))
-        .send()
-        .await
-        .unwrap();
+        .await;
     step(review).await;
     step(
         app.post_json(

@@ -235,26 +235,13 @@ async fn reviewers_chairs_and_investigators_see_their_work_counted() {
         count_of(&page(&cb, &app, "/").await, "decision_awaiting"),
         None
     );
-    let mine = app
-        .get(
-            &reviewer.token,
-            &format!("/api/v1/proposals/{id}/reviews/mine"),
-        )
-        .await;
-    let etag = mine.headers()["etag"].to_str().unwrap().to_string();
     let saved = app
-        .api
-        .put(app.url(&format!("/api/v1/proposals/{id}/reviews/mine")))
-        .bearer_auth(&reviewer.token)
-        .header("If-Match", etag)
-        .json(&json!({
+        .put_my_review(&reviewer.token, &id, &json!({
             "scores": {"scientific_merit": 5, "feasibility": 4, "alignment": 4, "budget": 3, "publication_plan": 5},
             "recommendation": "approve", "complete": true,
             "comments_to_investigator": "", "confidential_comments": "",
         }))
-        .send()
-        .await
-        .unwrap();
+        .await;
     assert_eq!(saved.status(), 200);
     assert_eq!(count_of(&page(&rb, &app, "/").await, "review_due"), None);
     let home = page(&cb, &app, "/").await;
