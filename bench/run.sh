@@ -241,7 +241,7 @@ profile_during() { # label
         perf report -i "$WORK/$label.sys.data" --stdio --sort comm --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
         echo
         echo "# the server by shared object"
-        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --no-children --sort dso --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
+        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --no-children --sort dso -g none --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
         echo
         echo "# the server, functions by own time (top 40)"
         perf report --no-inline -i "$WORK/$label.srv.data" --stdio --no-children --sort symbol -g none --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d' | head -40

@@ -36,12 +36,17 @@ pub const PIPELINE: [Status; 10] = [
     Status::Withdrawn,
 ];
 
-/// How many proposals are in each status now, in pipeline order (zeros kept).
-pub fn pipeline(facts: &[ProposalFacts]) -> Vec<(Status, u32)> {
+/// How many proposals are in each status now, in pipeline order (zeros kept), from the
+/// database's count per status code; drafts and codes outside the pipeline are left out.
+pub fn pipeline(counts: &[(String, i64)]) -> Vec<(Status, u32)> {
     PIPELINE
         .iter()
         .map(|s| {
-            let count = facts.iter().filter(|f| f.status == *s).count();
+            let count: i64 = counts
+                .iter()
+                .filter(|(code, _)| code == s.as_str())
+                .map(|(_, n)| *n)
+                .sum();
             (*s, u32::try_from(count).unwrap_or(u32::MAX))
         })
         .collect()
@@ -221,11 +226,19 @@ mod tests {
 
     #[test]
     fn the_pipeline_counts_current_statuses_in_order() {
-        let pipeline = pipeline(&sample());
+        let counts = [
+            ("active".to_string(), 2),
+            ("draft".to_string(), 7),
+            ("under_review".to_string(), 1),
+            ("no_such_status".to_string(), 3),
+        ];
+        let pipeline = pipeline(&counts);
         assert_eq!(pipeline.len(), PIPELINE.len());
         assert_eq!(pipeline[0], (Status::Submitted, 0));
         assert_eq!(pipeline[1], (Status::UnderReview, 1));
         assert_eq!(pipeline[4], (Status::Active, 2));
+        let total: u32 = pipeline.iter().map(|(_, n)| n).sum();
+        assert_eq!(total, 3, "drafts and unknown codes are left out");
     }
 
     #[test]

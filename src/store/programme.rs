@@ -6,42 +6,67 @@ use diesel::prelude::*;
 use crate::db::DbConnection;
 use crate::db::schema::{enrollment_updates, proposal_events, proposals, publications};
 
-/// (id, status, therapeutic area, title, reference) of every proposal but drafts. Without the
-/// content document: at 10 000 proposals the documents alone were 23 MB per page view.
-pub type ProposalLine = (String, String, String, String, Option<String>);
+/// How many proposals are in each status (drafts too; the dashboard leaves them out). Counted
+/// by the database: reading every proposal on each view made the dashboard's cost and memory
+/// grow with the programme (docs/performance.md).
+pub fn status_counts(conn: &mut DbConnection) -> QueryResult<Vec<(String, i64)>> {
+    proposals::table
+        .group_by(proposals::status)
+        .select((proposals::status, diesel::dsl::count_star()))
+        .load(conn)
+}
 
-pub fn proposals_past_draft(conn: &mut DbConnection) -> QueryResult<Vec<ProposalLine>> {
+/// (id, status, therapeutic area) of the proposals past draft that have a lifecycle event the
+/// dashboard measures: the only ones its medians and approval rates read.
+pub fn measured_proposals(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, String)>> {
     proposals::table
         .filter(proposals::status.ne("draft"))
+        .filter(
+            proposals::id.eq_any(
+                proposal_events::table
+                    .filter(proposal_events::action.eq_any(STAGE_ACTIONS))
+                    .select(proposal_events::proposal_id),
+            ),
+        )
         .order(proposals::id.asc())
         .select((
             proposals::id,
             proposals::status,
             proposals::therapeutic_area,
-            proposals::title,
-            proposals::reference,
         ))
         .load(conn)
 }
 
-/// (id, content JSON) of the active studies, whose planned sample size the dashboard shows.
-pub fn active_study_contents(conn: &mut DbConnection) -> QueryResult<Vec<(String, String)>> {
+/// (id, title, reference, content JSON) of the active studies, whose enrollment against the
+/// planned sample size the dashboard shows.
+pub type ActiveStudy = (String, String, Option<String>, String);
+
+pub fn active_studies(conn: &mut DbConnection) -> QueryResult<Vec<ActiveStudy>> {
     proposals::table
         .filter(proposals::status.eq("active"))
-        .select((proposals::id, proposals::content))
+        .order(proposals::id.asc())
+        .select((
+            proposals::id,
+            proposals::title,
+            proposals::reference,
+            proposals::content,
+        ))
         .load(conn)
 }
+
+/// The lifecycle actions that start a stage the dashboard measures.
+const STAGE_ACTIONS: [&str; 5] = [
+    "submit",
+    "approve",
+    "approve_with_conditions",
+    "reject",
+    "activate",
+];
 
 /// (proposal id, action, at) of the lifecycle events the dashboard measures, oldest first.
 pub fn stage_events(conn: &mut DbConnection) -> QueryResult<Vec<(String, String, NaiveDateTime)>> {
     proposal_events::table
-        .filter(proposal_events::action.eq_any([
-            "submit",
-            "approve",
-            "approve_with_conditions",
-            "reject",
-            "activate",
-        ]))
+        .filter(proposal_events::action.eq_any(STAGE_ACTIONS))
         .order((proposal_events::at.asc(), proposal_events::id.asc()))
         .select((
             proposal_events::proposal_id,

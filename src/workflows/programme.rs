@@ -96,48 +96,44 @@ pub fn dashboard(
     today: NaiveDate,
 ) -> AppResult<Dashboard> {
     require_viewer(principal)?;
-    let proposals = store::proposals_past_draft(conn)?;
     let stages = first_stage_events(store::stage_events(conn)?);
-    let planned: HashMap<String, Option<i64>> = store::active_study_contents(conn)?
+    // Only proposals with a measured event feed the medians and rates; the pipeline is counted
+    // by the database. Nothing here reads every proposal (docs/performance.md).
+    let facts: Vec<ProposalFacts> = store::measured_proposals(conn)?
         .into_iter()
-        .map(|(id, content)| {
-            let planned = serde_json::from_str::<serde_json::Value>(&content)
-                .ok()
-                .and_then(|c| c["planned_sample_size"].as_i64());
-            (id, planned)
+        .filter_map(|(id, status, area)| {
+            let status = status.parse::<Status>().ok()?;
+            let stage = stages.get(&id).copied().unwrap_or_default();
+            Some(ProposalFacts {
+                status,
+                therapeutic_area: area,
+                submitted_at: stage.submitted_at,
+                decided: stage.decided,
+                activated_at: stage.activated_at,
+            })
         })
         .collect();
-    let mut facts = Vec::new();
-    let mut enrollment = Vec::new();
     let latest: HashMap<String, i64> = store::enrollment_updates(conn)?
         .into_iter()
         .map(|(id, _, enrolled)| (id, i64::from(enrolled)))
         .collect();
-    for (id, status, area, title, reference) in &proposals {
-        let Ok(status) = status.parse::<Status>() else {
-            continue;
-        };
-        let stage = stages.get(id).copied().unwrap_or_default();
-        facts.push(ProposalFacts {
-            status,
-            therapeutic_area: area.clone(),
-            submitted_at: stage.submitted_at,
-            decided: stage.decided,
-            activated_at: stage.activated_at,
-        });
-        if status == Status::Active {
-            let planned = planned.get(id).copied().flatten();
-            let enrolled = latest.get(id).copied().unwrap_or(0);
-            enrollment.push(StudyProgress {
-                proposal_id: id.clone(),
-                reference: reference.clone(),
-                title: title.clone(),
+    let enrollment: Vec<StudyProgress> = store::active_studies(conn)?
+        .into_iter()
+        .map(|(id, title, reference, content)| {
+            let planned = serde_json::from_str::<serde_json::Value>(&content)
+                .ok()
+                .and_then(|c| c["planned_sample_size"].as_i64());
+            let enrolled = latest.get(&id).copied().unwrap_or(0);
+            StudyProgress {
+                proposal_id: id,
+                reference,
+                title,
                 enrolled,
                 planned,
                 percent: enrollment_percent(enrolled, planned),
-            });
-        }
-    }
+            }
+        })
+        .collect();
     let overdue = study_store::open_milestones(conn)?
         .into_iter()
         .filter_map(|(m, title, reference, _)| {
@@ -162,7 +158,7 @@ pub fn dashboard(
         })
         .collect();
     Ok(Dashboard {
-        pipeline: pipeline(&facts),
+        pipeline: pipeline(&store::status_counts(conn)?),
         median_days_to_decision: median_days_to_decision(&facts),
         median_days_to_activation: median_days_to_activation(&facts),
         approval_rates: approval_rates(&facts),
