@@ -61,6 +61,11 @@ else
 fi
 if [ -n "${BENCH_SIZES:-}" ]; then read -r -a SIZES <<<"$BENCH_SIZES"; fi
 RESULTS="bench/results-$DATE$SUFFIX.md"
+# Never overwrite an earlier run's file (docs/performance.md cites them by name).
+for n in $(seq 2 99); do
+    [ -e "$RESULTS" ] || break
+    RESULTS="bench/results-$DATE$SUFFIX-$n.md"
+done
 if [ "$SMOKE" = 1 ]; then RESULTS="$(mktemp -d /tmp/liaison-bench-smoke.XXXXXX)/results.md"; fi
 
 WORK=$(mktemp -d /tmp/liaison-bench.XXXXXX)
