@@ -667,6 +667,28 @@ mod tests {
         }
     }
 
+    /// `.cargo/config.toml` sets the bundled SQLite's build options (docs/performance.md); a
+    /// build that lost them fails here.
+    #[test]
+    fn the_bundled_sqlite_has_the_build_options_the_benchmarks_chose() {
+        #[derive(diesel::QueryableByName)]
+        struct CompileOption {
+            #[diesel(sql_type = diesel::sql_types::Text)]
+            compile_options: String,
+        }
+        let mut conn = match establish(":memory:") {
+            Ok(conn) => conn,
+            Err(e) => panic!("in-memory SQLite: {e}"),
+        };
+        let options: Vec<String> = diesel::sql_query("PRAGMA compile_options")
+            .load::<CompileOption>(&mut conn)
+            .map(|rows| rows.into_iter().map(|r| r.compile_options).collect())
+            .unwrap_or_default();
+        for wanted in ["DEFAULT_MEMSTATUS=0", "ENABLE_QPSG"] {
+            assert!(options.iter().any(|o| o == wanted), "{wanted}: {options:?}");
+        }
+    }
+
     #[test]
     fn timestamps_are_truncated_to_microseconds() {
         let t = chrono::NaiveDate::from_ymd_opt(2026, 1, 2)
