@@ -243,20 +243,31 @@ profile_during() { # label
     wait
     {
         echo "# $label on ${BACKEND_NOW:-?}: CPU samples of the whole machine by process"
-        perf report -i "$WORK/$label.sys.data" --stdio --sort comm --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
+        perf report -i "$WORK/$label.sys.data" --stdio --sort comm --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d' || true
         echo
         echo "# the server by shared object"
-        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --no-children --sort dso -g none --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d'
+        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --no-children --sort dso -g none --percent-limit 1 2>/dev/null | grep -v '^#' | sed '/^$/d' || true
         echo
         echo "# the server, functions by own time (top 40)"
-        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --no-children --sort symbol -g none --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d' | head -40
+        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --no-children --sort symbol -g none --percent-limit 0.5 2>/dev/null | grep -v '^#' | sed '/^$/d' | head -40 || true
         echo
         echo "# the server, functions by time including callees (top 60)"
-        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --children --sort symbol -g none --percent-limit 2 2>/dev/null | grep -v '^#' | sed '/^$/d' | head -60
-    } >"$name.txt"
+        perf report --no-inline -i "$WORK/$label.srv.data" --stdio --children --sort symbol -g none --percent-limit 2 2>/dev/null | grep -v '^#' | sed '/^$/d' | head -60 || true
+    } | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' >"$name.txt" || true
+    # (|| true: `head` closing a pipe early is a failure under pipefail, which ended this
+    # function before the flame graph.)
     if command -v inferno-collapse-perf >/dev/null && command -v inferno-flamegraph >/dev/null; then
-        perf script --no-inline -i "$WORK/$label.srv.data" 2>/dev/null | inferno-collapse-perf 2>/dev/null |
-            inferno-flamegraph --title "$label (${BACKEND_NOW:-?})" >"$name.svg" 2>/dev/null || rm -f "$name.svg"
+        perf script --no-inline -i "$WORK/$label.srv.data" >"$WORK/$label.script" 2>/dev/null || true
+        inferno-collapse-perf "$WORK/$label.script" >"$WORK/$label.folded" 2>/dev/null || true
+        if [ -s "$WORK/$label.folded" ]; then
+            # Frames narrower than 0.5 px are left out: a readable graph at about 130 KB.
+            inferno-flamegraph --minwidth 0.5 --title "$label (${BACKEND_NOW:-?})" \
+                "$WORK/$label.folded" >"$name.svg" 2>"$WORK/$label.svg.err" ||
+                { log "flame graph of $label: $(head -1 "$WORK/$label.svg.err")"; rm -f "$name.svg"; }
+        else
+            log "flame graph of $label: perf script gave no stacks"
+        fi
+        rm -f "$WORK/$label.script" "$WORK/$label.folded"
     fi
     rm -f "$WORK/$label.sys.data" "$WORK/$label.srv.data"
 }
