@@ -45,6 +45,7 @@ pub const EMBEDDED: &[(&str, &str)] = embedded![
     "web/activate.html",
     "web/profile.html",
     "web/_charts.html",
+    "web/_credentials.html",
     "web/programme.html",
     "web/insight_report.html",
     "web/insights.html",

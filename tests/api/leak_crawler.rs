@@ -442,6 +442,18 @@ pub(crate) async fn scenario(app: &TestApp) -> Scenario {
         json!({"as_of": "2026-11-20", "count": 12}),
     )
     .await;
+    // Overdue by the programme's date, so it is on the to-do lists of the owner, the CRO and
+    // the admins as well as on the study's pages: each list must read it through its reader's
+    // own scope (an unrelated investigator's home page must not show it).
+    let overdue = liaison::clock::programme_today() - chrono::Duration::days(3);
+    call(
+        app,
+        "POST",
+        &owner.token,
+        &p("/milestones"),
+        json!({"kind": "custom", "title": "LKMILESTONE", "due_on": overdue.to_string(), "owner_role": "investigator"}),
+    )
+    .await;
 
     let mut markers = vec![
         Marker {
@@ -472,6 +484,7 @@ pub(crate) async fn scenario(app: &TestApp) -> Scenario {
         marker("LKOVERRIDE", FieldGroup::DecisionInternals),
         marker("LKRATIONALE", FieldGroup::DecisionOutcome),
         marker("LKCROORGA", FieldGroup::CroAssignment),
+        marker("LKMILESTONE", FieldGroup::StudyTracking),
         marker(org_a.clone(), FieldGroup::CroAssignment),
     ];
     markers.extend(amount_markers(7_310_001, FieldGroup::Budget));
@@ -774,6 +787,7 @@ async fn every_marker_reaches_exactly_the_audiences_the_visibility_table_allows(
                 "LKTOINVESTIGATOR1",
                 "LKBUDGETDOC",
                 "LKRATIONALE",
+                "LKMILESTONE",
             ],
         ),
         (
@@ -791,7 +805,10 @@ async fn every_marker_reaches_exactly_the_audiences_the_visibility_table_allows(
         ),
         ("other MSL", &["LKPRIORITY"]),
         ("assigned CRO", &["LKTITLE", "LKPROTOCOLDOC"]),
-        ("assigned CRO person", &["LKTITLE", "LKPROTOCOLDOC"]),
+        (
+            "assigned CRO person",
+            &["LKTITLE", "LKPROTOCOLDOC", "LKMILESTONE"],
+        ),
     ];
     let mut unreached = Vec::new();
     for marker in s.markers.iter().filter(|m| !m.spelling) {
