@@ -18,6 +18,22 @@ use crate::error::AppError;
 pub const SQLITE_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/sqlite");
 pub const POSTGRES_MIGRATIONS: EmbeddedMigrations = embed_migrations!("migrations/postgres");
 
+/// Runs `$body` with `$c` bound to the backend connection inside `$conn` (a
+/// `&mut DbConnection`). `MultiConnection` wraps each query in a type that renders the query's
+/// SQL text on every execution, even when the prepared statement is cached; the hot reads
+/// (the credential confirmation, GET one, the list) run on the backend connection instead
+/// (docs/performance.md). `$body` is compiled once per backend, so it builds its query
+/// itself; instrumentation and the statement cache are the backend connection's in both ways.
+macro_rules! on_backend {
+    ($conn:expr, |$c:ident| $body:expr) => {
+        match $conn {
+            $crate::db::DbConnection::Sqlite($c) => $body,
+            $crate::db::DbConnection::Postgres($c) => $body,
+        }
+    };
+}
+pub(crate) use on_backend;
+
 #[derive(diesel::MultiConnection)]
 pub enum DbConnection {
     Postgres(diesel::PgConnection),

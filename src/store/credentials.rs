@@ -81,15 +81,15 @@ pub fn authenticate_token_mac(
     mac: &str,
 ) -> QueryResult<Option<(ApiTokenRow, UserRow)>> {
     let now = db::now();
-    let found: Option<(ApiTokenRow, UserRow)> = api_tokens::table
+    let found: Option<(ApiTokenRow, UserRow)> = db::on_backend!(conn, |c| api_tokens::table
         .inner_join(users::table.on(api_tokens::user_id.eq(users::id.nullable())))
         .filter(api_tokens::token_hash.eq(mac))
         .filter(api_tokens::revoked_at.is_null())
         .filter(api_tokens::expires_at.gt(now))
         .filter(users::active.eq(true))
         .select((ApiTokenRow::as_select(), UserRow::as_select()))
-        .first(conn)
-        .optional()?;
+        .first(c)
+        .optional())?;
     if let Some((token, _)) = &found {
         let stale = token
             .last_used_at

@@ -108,11 +108,11 @@ pub fn find_with_owner_name(
     conn: &mut DbConnection,
     id: &str,
 ) -> QueryResult<(ProposalRow, String)> {
-    proposals::table
+    db::on_backend!(conn, |c| proposals::table
         .inner_join(users::table)
         .filter(proposals::id.eq(id))
         .select((ProposalRow::as_select(), users::display_name))
-        .first(conn)
+        .first(c))
 }
 
 /// Writes new content only if the row is still at `expected_version` (optimistic locking).
@@ -205,67 +205,70 @@ pub fn list(
     scope: &ListScope,
     filter: &ListFilter,
 ) -> QueryResult<Vec<ProposalListRow>> {
-    let mut query = proposals::table
-        .select(ProposalListRow::as_select())
-        .order(proposals::id.desc())
-        .limit(filter.limit)
-        .into_boxed();
-    query = match scope {
-        ListScope::Owner(owner) => query.filter(proposals::owner_id.eq(owner.clone())),
-        ListScope::All => query,
-        ListScope::Submitted => query.filter(proposals::status.ne("draft")),
-        ListScope::Msl(msl_id) => query
-            .filter(
-                proposals::id.eq_any(
-                    msl_assignments::table
-                        .filter(msl_assignments::msl_id.eq(msl_id.clone()))
-                        .filter(msl_assignments::unassigned_at.is_null())
-                        .select(msl_assignments::proposal_id),
+    // Built per backend (`db::on_backend`): the boxed query is typed by its backend.
+    db::on_backend!(conn, |c| {
+        let mut query = proposals::table
+            .select(ProposalListRow::as_select())
+            .order(proposals::id.desc())
+            .limit(filter.limit)
+            .into_boxed();
+        query = match scope {
+            ListScope::Owner(owner) => query.filter(proposals::owner_id.eq(owner.clone())),
+            ListScope::All => query,
+            ListScope::Submitted => query.filter(proposals::status.ne("draft")),
+            ListScope::Msl(msl_id) => query
+                .filter(
+                    proposals::id.eq_any(
+                        msl_assignments::table
+                            .filter(msl_assignments::msl_id.eq(msl_id.clone()))
+                            .filter(msl_assignments::unassigned_at.is_null())
+                            .select(msl_assignments::proposal_id),
+                    ),
+                )
+                .filter(
+                    proposals::status
+                        .ne("draft")
+                        .or(proposals::advice_requested_at.is_not_null()),
                 ),
-            )
-            .filter(
-                proposals::status
-                    .ne("draft")
-                    .or(proposals::advice_requested_at.is_not_null()),
+            ListScope::Cro(org) => query.filter(
+                proposals::id.eq_any(
+                    cro_assignments::table
+                        .filter(cro_assignments::organization_id.eq(org.clone()))
+                        .filter(cro_assignments::unassigned_at.is_null())
+                        .select(cro_assignments::proposal_id),
+                ),
             ),
-        ListScope::Cro(org) => query.filter(
-            proposals::id.eq_any(
-                cro_assignments::table
-                    .filter(cro_assignments::organization_id.eq(org.clone()))
-                    .filter(cro_assignments::unassigned_at.is_null())
-                    .select(cro_assignments::proposal_id),
+            ListScope::Reviewer(reviewer_id) => query.filter(
+                proposals::id.eq_any(
+                    review_assignments::table
+                        .filter(review_assignments::reviewer_id.eq(reviewer_id.clone()))
+                        .filter(review_assignments::coi_status.eq("none"))
+                        .select(review_assignments::proposal_id),
+                ),
             ),
-        ),
-        ListScope::Reviewer(reviewer_id) => query.filter(
-            proposals::id.eq_any(
-                review_assignments::table
-                    .filter(review_assignments::reviewer_id.eq(reviewer_id.clone()))
-                    .filter(review_assignments::coi_status.eq("none"))
-                    .select(review_assignments::proposal_id),
-            ),
-        ),
-        ListScope::Nothing => return Ok(Vec::new()),
-    };
-    if let Some(status) = &filter.status {
-        query = query.filter(proposals::status.eq(status.clone()));
-    }
-    if let Some(since) = filter.updated_since {
-        query = query.filter(proposals::updated_at.ge(since));
-    }
-    if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
-        query = query.filter(
-            diesel::dsl::sql::<diesel::sql_types::Bool>("(LOWER(title) LIKE ")
-                .bind::<diesel::sql_types::Text, _>(pattern.clone())
-                .sql(" ESCAPE '\\' OR LOWER(COALESCE(reference, '')) LIKE ")
-                .bind::<diesel::sql_types::Text, _>(pattern)
-                .sql(" ESCAPE '\\')"),
-        );
-    }
-    if let Some(before) = &filter.before_id {
-        query = query.filter(proposals::id.lt(before.clone()));
-    }
-    query.load(conn)
+            ListScope::Nothing => return Ok(Vec::new()),
+        };
+        if let Some(status) = &filter.status {
+            query = query.filter(proposals::status.eq(status.clone()));
+        }
+        if let Some(since) = filter.updated_since {
+            query = query.filter(proposals::updated_at.ge(since));
+        }
+        if let Some(q) = filter.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+            let pattern = format!("%{}%", escape_like(&q.to_lowercase()));
+            query = query.filter(
+                diesel::dsl::sql::<diesel::sql_types::Bool>("(LOWER(title) LIKE ")
+                    .bind::<diesel::sql_types::Text, _>(pattern.clone())
+                    .sql(" ESCAPE '\\' OR LOWER(COALESCE(reference, '')) LIKE ")
+                    .bind::<diesel::sql_types::Text, _>(pattern)
+                    .sql(" ESCAPE '\\')"),
+            );
+        }
+        if let Some(before) = &filter.before_id {
+            query = query.filter(proposals::id.lt(before.clone()));
+        }
+        query.load(c)
+    })
 }
 
 /// How many of `owner`'s proposals are in `status` (the to-do list's counts; an index on
