@@ -345,3 +345,61 @@ async fn more_drafts_than_shown_are_all_counted_and_milestones_are_the_readers_o
     assert_eq!(count_of(&home, "milestone_overdue"), Some(1));
     assert_eq!(count_of(&home, "draft_to_finish"), None);
 }
+
+/// The advice thread's turn: after the MSL writes, the investigator's list has the reply to
+/// write (linked to the thread) and the MSL's has nothing; after the investigator answers,
+/// it is the other way round. Another investigator's list never shows it.
+#[actix_web::test]
+async fn the_side_that_wrote_last_in_an_advice_thread_waits_for_the_other() {
+    let app = spawn_app_with(|s| s.run_worker = false).await;
+    let admin = app.user("admin@example.jp", Role::Admin, Lang::Ja);
+    let investigator = app.user("pi@example.jp", Role::Investigator, Lang::Ja);
+    let other = app.user("other@example.jp", Role::Investigator, Lang::Ja);
+    let msl = app.user("msl@example.jp", Role::Msl, Lang::Ja);
+    let id = draft(&app, &investigator).await;
+    let _ = draft(&app, &other).await;
+    let assigned = app
+        .post_json(
+            &admin.token,
+            &format!("/api/v1/proposals/{id}/msls"),
+            &json!({"msl_id": msl.id}),
+        )
+        .await;
+    assert_eq!(assigned.status(), 204);
+    let pi = app.signed_in_browser(&investigator).await;
+    request_advice(&pi, &app, &id).await;
+    let mb = app.signed_in_browser(&msl).await;
+    assert_eq!(
+        count_of(&page(&mb, &app, "/").await, "advice_request"),
+        Some(1)
+    );
+    assert_eq!(count_of(&page(&pi, &app, "/").await, "advice_reply"), None);
+
+    let post = async |token: &str, body: &str| {
+        let response = app
+            .post_json(
+                token,
+                &format!("/api/v1/proposals/{id}/advice"),
+                &json!({"section": "primary_endpoint", "body": body}),
+            )
+            .await;
+        assert_eq!(response.status(), 201);
+    };
+    post(&msl.token, "主要評価項目の定義を確認してください。").await;
+    let home = page(&pi, &app, "/").await;
+    assert_eq!(count_of(&home, "advice_reply"), Some(1));
+    assert!(todo_section(&home).contains(&format!("href=\"/proposals/{id}#advice-heading\"")));
+    assert_eq!(
+        count_of(&page(&mb, &app, "/").await, "advice_request"),
+        None
+    );
+    let ob = app.signed_in_browser(&other).await;
+    assert_eq!(count_of(&page(&ob, &app, "/").await, "advice_reply"), None);
+
+    post(&investigator.token, "52週時点のeGFR変化量とします。").await;
+    assert_eq!(count_of(&page(&pi, &app, "/").await, "advice_reply"), None);
+    assert_eq!(
+        count_of(&page(&mb, &app, "/").await, "advice_request"),
+        Some(1)
+    );
+}
