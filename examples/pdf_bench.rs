@@ -51,6 +51,7 @@ fn main() -> anyhow::Result<()> {
         submitted_at: Some(now),
         committee_id: None,
         advice_requested_at: None,
+        advice_last_role: None,
     };
     let loaded = Loaded::from_row(row, liaison::domain::access::Relation::Admin)
         .map_err(|e| anyhow!("{e}"))?;

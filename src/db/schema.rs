@@ -123,6 +123,7 @@ diesel::table! {
         submitted_at -> Nullable<Timestamp>,
         committee_id -> Nullable<Text>,
         advice_requested_at -> Nullable<Timestamp>,
+        advice_last_role -> Nullable<Text>,
     }
 }
 

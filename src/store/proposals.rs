@@ -28,6 +28,8 @@ pub struct ProposalRow {
     pub submitted_at: Option<NaiveDateTime>,
     pub committee_id: Option<String>,
     pub advice_requested_at: Option<NaiveDateTime>,
+    /// The role of the newest advice message's author (`store::msl::insert_advice`).
+    pub advice_last_role: Option<String>,
 }
 
 /// A proposal as lists show it: no content document and nothing else a list does not show.
@@ -285,21 +287,35 @@ pub fn count_owned_in_status(
         .get_result(conn)
 }
 
-/// The list rows of those of `ids` that `owner` owns, newest first.
-pub fn owned_rows(
+/// `owner`'s open proposals whose newest advice message is by an author in `last_role`,
+/// newest first, at most `limit` of them; and how many there are. Read through the index on
+/// `(owner_id, advice_last_role, id)`: no thread is read.
+pub fn owned_with_last_advice_by(
     conn: &mut DbConnection,
     owner: &str,
-    ids: &[String],
-) -> QueryResult<Vec<ProposalListRow>> {
-    if ids.is_empty() {
-        return Ok(Vec::new());
-    }
-    proposals::table
+    last_role: &str,
+    closed: &[&str],
+    limit: i64,
+) -> QueryResult<(Vec<ProposalListRow>, i64)> {
+    let rows: Vec<ProposalListRow> = proposals::table
         .filter(proposals::owner_id.eq(owner))
-        .filter(proposals::id.eq_any(ids))
+        .filter(proposals::advice_last_role.eq(last_role))
+        .filter(proposals::status.ne_all(closed))
         .order(proposals::id.desc())
+        .limit(limit)
         .select(ProposalListRow::as_select())
-        .load(conn)
+        .load(conn)?;
+    let count = if (rows.len() as i64) < limit {
+        rows.len() as i64
+    } else {
+        proposals::table
+            .filter(proposals::owner_id.eq(owner))
+            .filter(proposals::advice_last_role.eq(last_role))
+            .filter(proposals::status.ne_all(closed))
+            .count()
+            .get_result(conn)?
+    };
+    Ok((rows, count))
 }
 
 /// Drafts whose investigator asked for advice (the admins route those without an MSL).

@@ -142,17 +142,23 @@ fn investigator(
         }
         items.extend(rows.iter().map(|row| on_page(row, kind, "")));
     }
-    let last = msl_store::last_advice_roles_of_owner(conn, owner)?;
-    let awaiting: Vec<String> = last
-        .iter()
-        .filter(|(_, role)| todo::advice_turn(false, Some(role)) == AdviceTurn::Investigator)
-        .map(|(id, _)| id.clone())
-        .collect();
-    for row in proposal_store::owned_rows(conn, owner, &awaiting)? {
-        if !is_closed(&row.status) {
-            items.push(on_page(&row, TodoKind::AdviceReply, "advice-heading"));
-        }
-    }
+    // The MSL wrote last: the investigator's turn (`todo::advice_turn`), read from the role
+    // kept on each proposal.
+    let (rows, count) = proposal_store::owned_with_last_advice_by(
+        conn,
+        owner,
+        Role::Msl.as_str(),
+        &CLOSED.map(|s| s.as_str()),
+        todo::ITEMS_SHOWN as i64,
+    )?;
+    known.push((
+        TodoKind::AdviceReply,
+        usize::try_from(count).unwrap_or(usize::MAX),
+    ));
+    items.extend(
+        rows.iter()
+            .map(|row| on_page(row, TodoKind::AdviceReply, "advice-heading")),
+    );
     milestones(
         conn,
         &MilestoneScope::Owner(owner.to_string()),
@@ -164,16 +170,16 @@ fn investigator(
 }
 
 /// Decided or ended proposals wait for no advice.
+const CLOSED: [Status; 5] = [
+    Status::Rejected,
+    Status::Closed,
+    Status::Terminated,
+    Status::Withdrawn,
+    Status::Completed,
+];
+
 fn is_closed(status: &str) -> bool {
-    [
-        Status::Rejected,
-        Status::Closed,
-        Status::Terminated,
-        Status::Withdrawn,
-        Status::Completed,
-    ]
-    .iter()
-    .any(|s| s.as_str() == status)
+    CLOSED.iter().any(|s| s.as_str() == status)
 }
 
 fn msl_items(
