@@ -58,6 +58,18 @@ async fn request_advice(browser: &reqwest::Client, app: &TestApp, id: &str) -> S
     page(browser, app, &format!("/proposals/{id}")).await
 }
 
+/// The admin assigns `msl` to the proposal `id`.
+async fn assign_msl(app: &TestApp, admin: &TestUser, id: &str, msl: &TestUser) {
+    let assigned = app
+        .post_json(
+            &admin.token,
+            &format!("/api/v1/proposals/{id}/msls"),
+            &json!({"msl_id": msl.id}),
+        )
+        .await;
+    assert_eq!(assigned.status(), 204);
+}
+
 fn outbox(app: &TestApp, event: &str) -> Vec<String> {
     let mut conn = app.conn();
     let mut to: Vec<String> = liaison::store::outbox::list(&mut conn, None, None, 500)
@@ -139,14 +151,7 @@ async fn an_advice_request_with_no_msl_asks_the_admins_and_says_so() {
     assert!(todo_section(&home).contains(&format!("href=\"/proposals/{id}#msl-heading\"")));
 
     // Once an MSL is assigned, the request leaves the admins' list for the MSL's.
-    let assigned = app
-        .post_json(
-            &admin.token,
-            &format!("/api/v1/proposals/{id}/msls"),
-            &json!({"msl_id": msl.id}),
-        )
-        .await;
-    assert_eq!(assigned.status(), 204);
+    assign_msl(&app, &admin, &id, &msl).await;
     let home = page(&admin_browser, &app, "/").await;
     assert_eq!(count_of(&home, "advice_without_msl"), None);
     let msl_browser = app.signed_in_browser(&msl).await;
@@ -167,14 +172,7 @@ async fn an_advice_request_to_an_assigned_msl_emails_no_admin() {
     let investigator = app.user("pi@example.jp", Role::Investigator, Lang::En);
     let msl = app.user("msl@example.jp", Role::Msl, Lang::Ja);
     let id = draft(&app, &investigator).await;
-    let assigned = app
-        .post_json(
-            &admin.token,
-            &format!("/api/v1/proposals/{id}/msls"),
-            &json!({"msl_id": msl.id}),
-        )
-        .await;
-    assert_eq!(assigned.status(), 204);
+    assign_msl(&app, &admin, &id, &msl).await;
     let pi = app.signed_in_browser(&investigator).await;
     let after = request_advice(&pi, &app, &id).await;
     assert!(
@@ -358,14 +356,7 @@ async fn the_side_that_wrote_last_in_an_advice_thread_waits_for_the_other() {
     let msl = app.user("msl@example.jp", Role::Msl, Lang::Ja);
     let id = draft(&app, &investigator).await;
     let _ = draft(&app, &other).await;
-    let assigned = app
-        .post_json(
-            &admin.token,
-            &format!("/api/v1/proposals/{id}/msls"),
-            &json!({"msl_id": msl.id}),
-        )
-        .await;
-    assert_eq!(assigned.status(), 204);
+    assign_msl(&app, &admin, &id, &msl).await;
     let pi = app.signed_in_browser(&investigator).await;
     request_advice(&pi, &app, &id).await;
     let mb = app.signed_in_browser(&msl).await;
