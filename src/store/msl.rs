@@ -99,20 +99,6 @@ pub fn with_msl(conn: &mut DbConnection, ids: &[String]) -> QueryResult<Vec<Stri
         .load(conn)
 }
 
-/// The role of the newest advice message's author, per proposal (among `ids`).
-pub fn last_advice_roles(
-    conn: &mut DbConnection,
-    ids: &[String],
-) -> QueryResult<std::collections::HashMap<String, String>> {
-    let rows: Vec<(String, String)> = advice::table
-        .filter(advice::proposal_id.eq_any(ids))
-        .order((advice::created_at.asc(), advice::id.asc()))
-        .select((advice::proposal_id, advice::author_role))
-        .load(conn)?;
-    // Oldest first, so the newest message of each proposal is inserted last.
-    Ok(rows.into_iter().collect())
-}
-
 #[derive(Debug, Clone, Queryable, Selectable)]
 #[diesel(table_name = advice)]
 pub struct AdviceRow {

@@ -187,15 +187,14 @@ fn msl_items(
     principal: &Principal,
     items: &mut Vec<TodoItem>,
 ) -> AppResult<()> {
-    let rows = msl::visible_proposals(conn, principal)?;
-    let ids: Vec<String> = rows.iter().map(|r| r.id.clone()).collect();
-    let last = msl_store::last_advice_roles(conn, &ids)?;
-    for row in rows {
+    // Whose turn each thread is comes from the role kept on the proposal, as for the
+    // investigator (`store::msl::insert_advice`).
+    for row in msl::visible_proposals(conn, principal)? {
         if is_closed(&row.status) {
             continue;
         }
         let requested = row.advice_requested_at.is_some();
-        if todo::advice_turn(requested, last.get(&row.id).map(String::as_str)) == AdviceTurn::Msl {
+        if todo::advice_turn(requested, row.advice_last_role.as_deref()) == AdviceTurn::Msl {
             let row = ProposalListRow::from(row);
             items.push(on_page(&row, TodoKind::AdviceRequest, "advice-heading"));
         }

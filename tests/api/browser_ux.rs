@@ -261,14 +261,7 @@ async fn an_error_in_the_interaction_log_form_returns_to_that_form_with_focus_on
     let investigator = app.user("pi@example.jp", Role::Investigator, Lang::Ja);
     let msl = app.user("msl@example.jp", Role::Msl, Lang::En);
     let id = submitted_proposal(&app, &investigator).await;
-    let assigned = app
-        .post_json(
-            &admin.token,
-            &format!("/api/v1/proposals/{id}/msls"),
-            &json!({"msl_id": msl.id}),
-        )
-        .await;
-    assert_eq!(assigned.status(), 204);
+    crate::msl::assign(&app, &admin, &id, &msl).await;
 
     let browser = Browser::start(&app, "en", PHONE).await;
     browser.sign_in(&app, &msl).await;

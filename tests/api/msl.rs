@@ -22,7 +22,7 @@ async fn submitted(app: &TestApp, owner: &TestUser) -> String {
     id
 }
 
-async fn assign(app: &TestApp, admin: &TestUser, id: &str, msl: &TestUser) {
+pub(crate) async fn assign(app: &TestApp, admin: &TestUser, id: &str, msl: &TestUser) {
     let assigned = app
         .post_json(
             &admin.token,

@@ -5,6 +5,7 @@ use liaison::domain::{Lang, Role};
 use serde_json::json;
 
 use crate::helpers::{TestApp, TestUser, complete_proposal, csrf_from, json, spawn_app_with};
+use crate::msl::assign;
 use crate::review::{committee, start_and_assign, submitted_proposal};
 
 async fn page(browser: &reqwest::Client, app: &TestApp, path: &str) -> String {
@@ -56,18 +57,6 @@ async fn request_advice(browser: &reqwest::Client, app: &TestApp, id: &str) -> S
         .expect("request advice");
     assert_eq!(response.status(), 303);
     page(browser, app, &format!("/proposals/{id}")).await
-}
-
-/// The admin assigns `msl` to the proposal `id`.
-async fn assign_msl(app: &TestApp, admin: &TestUser, id: &str, msl: &TestUser) {
-    let assigned = app
-        .post_json(
-            &admin.token,
-            &format!("/api/v1/proposals/{id}/msls"),
-            &json!({"msl_id": msl.id}),
-        )
-        .await;
-    assert_eq!(assigned.status(), 204);
 }
 
 fn outbox(app: &TestApp, event: &str) -> Vec<String> {
@@ -151,7 +140,7 @@ async fn an_advice_request_with_no_msl_asks_the_admins_and_says_so() {
     assert!(todo_section(&home).contains(&format!("href=\"/proposals/{id}#msl-heading\"")));
 
     // Once an MSL is assigned, the request leaves the admins' list for the MSL's.
-    assign_msl(&app, &admin, &id, &msl).await;
+    assign(&app, &admin, &id, &msl).await;
     let home = page(&admin_browser, &app, "/").await;
     assert_eq!(count_of(&home, "advice_without_msl"), None);
     let msl_browser = app.signed_in_browser(&msl).await;
@@ -172,7 +161,7 @@ async fn an_advice_request_to_an_assigned_msl_emails_no_admin() {
     let investigator = app.user("pi@example.jp", Role::Investigator, Lang::En);
     let msl = app.user("msl@example.jp", Role::Msl, Lang::Ja);
     let id = draft(&app, &investigator).await;
-    assign_msl(&app, &admin, &id, &msl).await;
+    assign(&app, &admin, &id, &msl).await;
     let pi = app.signed_in_browser(&investigator).await;
     let after = request_advice(&pi, &app, &id).await;
     assert!(
@@ -356,7 +345,7 @@ async fn the_side_that_wrote_last_in_an_advice_thread_waits_for_the_other() {
     let msl = app.user("msl@example.jp", Role::Msl, Lang::Ja);
     let id = draft(&app, &investigator).await;
     let _ = draft(&app, &other).await;
-    assign_msl(&app, &admin, &id, &msl).await;
+    assign(&app, &admin, &id, &msl).await;
     let pi = app.signed_in_browser(&investigator).await;
     request_advice(&pi, &app, &id).await;
     let mb = app.signed_in_browser(&msl).await;
